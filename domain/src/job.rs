@@ -1,0 +1,321 @@
+//! The job aggregate: events folded into state, and the decide functions that hold the rules.
+
+use crate::{
+    error::{Error, Result},
+    events::{JobEvent, Submission},
+    ids::{AccountId, JobId, PageIndex},
+    page::PageResult,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Who a job belongs to, deciding who may read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Owner {
+    /// An account, identified by a token.
+    Account {
+        /// The account.
+        id: AccountId,
+    },
+    /// No token: visible by UUID to anonymous callers; metered by client IP.
+    Anonymous {
+        /// Client address as the server saw it.
+        ip: String,
+    },
+}
+
+/// Lifecycle state a client polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Accepted, not yet picked up.
+    #[default]
+    Pending,
+    /// A worker is on it (or was, and it will be retried).
+    Processing,
+    /// All pages recognised.
+    Done,
+    /// Ended without completing; `failure` says why.
+    Failed,
+}
+
+impl JobStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Processing => "processing",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses the wire name (used when reading projections back).
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        Some(match s {
+            "pending" => JobStatus::Pending,
+            "processing" => JobStatus::Processing,
+            "done" => JobStatus::Done,
+            "failed" => JobStatus::Failed,
+            _ => return None,
+        })
+    }
+
+    /// Done or failed: nothing more will happen to the job.
+    pub fn is_final(self) -> bool {
+        matches!(self, JobStatus::Done | JobStatus::Failed)
+    }
+}
+
+/// A job's state as its events say, enough to decide the next command.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Job {
+    /// The job.
+    pub id: Option<JobId>,
+    /// Number of events applied: the expected version for the next append.
+    pub version: u64,
+    /// Fixed facts from `submitted`.
+    pub submission: Option<Submission>,
+    /// Current lifecycle state.
+    pub status: JobStatus,
+    /// Pages with a `page_recognized`.
+    pub pages_done: BTreeSet<u32>,
+    /// Processing attempts started so far (including ones cut short by a killed worker).
+    pub attempts: u32,
+    /// Attempts that ended in a recorded error.
+    pub failed_attempts: u32,
+    /// Why the job failed, if it did.
+    pub failure: Option<String>,
+}
+
+impl Job {
+    /// Applies one event. Total and dumb: no checks that can fail, so any stored history replays.
+    pub fn apply(mut self, event: &JobEvent) -> Job {
+        self.version += 1;
+        match event {
+            JobEvent::Submitted(submission) => {
+                self.submission = Some(submission.clone());
+                self.status = JobStatus::Pending;
+            }
+            JobEvent::ProcessingStarted { attempt } => {
+                self.attempts = self.attempts.max(*attempt);
+                if !self.status.is_final() {
+                    self.status = JobStatus::Processing;
+                }
+            }
+            JobEvent::AttemptFailed { .. } => self.failed_attempts += 1,
+            JobEvent::PageRecognized { page } => {
+                self.pages_done.insert(page.index);
+                if !self.status.is_final() {
+                    self.status = JobStatus::Processing;
+                }
+            }
+            JobEvent::Done {} => self.status = JobStatus::Done,
+            JobEvent::Failed { reason } => {
+                self.status = JobStatus::Failed;
+                self.failure = Some(reason.clone());
+            }
+        }
+        self
+    }
+
+    /// Folds a history from the start.
+    pub fn replay<'a>(id: JobId, events: impl IntoIterator<Item = &'a JobEvent>) -> Job {
+        let start = Job {
+            id: Some(id),
+            ..Job::default()
+        };
+        events.into_iter().fold(start, Job::apply)
+    }
+
+    /// Pages in the file (0 before `submitted`).
+    pub fn page_count(&self) -> u32 {
+        self.submission.as_ref().map_or(0, |s| s.page_count)
+    }
+
+    /// Pages that still need recognising, in order: a resumed job starts after what is recorded.
+    pub fn remaining_pages(&self) -> Vec<PageIndex> {
+        (0..self.page_count())
+            .filter(|p| !self.pages_done.contains(p))
+            .map(PageIndex)
+            .collect()
+    }
+
+    fn id_or_nil(&self) -> JobId {
+        self.id.unwrap_or(JobId(uuid::Uuid::nil()))
+    }
+
+    fn ensure_open(&self) -> Result<()> {
+        if self.submission.is_none() {
+            return Err(Error::NotSubmitted(self.id_or_nil()));
+        }
+        if self.status.is_final() {
+            return Err(Error::JobFinished(self.id_or_nil()));
+        }
+        Ok(())
+    }
+}
+
+/// Accepts a job: the first event of every stream.
+pub fn submit(submission: Submission) -> Vec<JobEvent> {
+    vec![JobEvent::Submitted(submission)]
+}
+
+/// Records that a worker picked the job up, so pollers see `processing` and the audit log shows
+/// each attempt.
+pub fn start_processing(job: &Job, attempt: u32) -> Result<Vec<JobEvent>> {
+    job.ensure_open()?;
+    Ok(vec![JobEvent::ProcessingStarted { attempt }])
+}
+
+/// Records that an attempt failed with an error worth retrying.
+pub fn record_attempt_failure(job: &Job, attempt: u32, error: impl Into<String>) -> Result<Vec<JobEvent>> {
+    job.ensure_open()?;
+    Ok(vec![JobEvent::AttemptFailed {
+        attempt,
+        error: error.into(),
+    }])
+}
+
+/// Records one recognised page; a page already recorded yields no events, so retries are harmless.
+pub fn record_page(job: &Job, page: PageResult) -> Result<Vec<JobEvent>> {
+    job.ensure_open()?;
+    if page.index >= job.page_count() {
+        return Err(Error::PageOutOfRange {
+            job: job.id_or_nil(),
+            page: PageIndex(page.index),
+            page_count: job.page_count(),
+        });
+    }
+    if job.pages_done.contains(&page.index) {
+        return Ok(Vec::new());
+    }
+    Ok(vec![JobEvent::PageRecognized { page }])
+}
+
+/// Ends the job once every page is recorded.
+pub fn finish(job: &Job) -> Result<Vec<JobEvent>> {
+    job.ensure_open()?;
+    let missing = job.remaining_pages().len() as u32;
+    if missing > 0 {
+        return Err(Error::PagesMissing {
+            job: job.id_or_nil(),
+            missing,
+        });
+    }
+    Ok(vec![JobEvent::Done {}])
+}
+
+/// Ends the job as failed, keeping whatever pages were recognised.
+pub fn fail(job: &Job, reason: impl Into<String>) -> Result<Vec<JobEvent>> {
+    job.ensure_open()?;
+    Ok(vec![JobEvent::Failed {
+        reason: reason.into(),
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{events::FileMeta, file_kind::FileKind, language::LanguageSpec, tier::Tier};
+
+    const ID: JobId = JobId(uuid::Uuid::from_u128(7));
+
+    fn submitted(pages: u32) -> JobEvent {
+        JobEvent::Submitted(Submission {
+            tier: Tier::Cpu,
+            language: "en".into(),
+            language_spec: LanguageSpec::Named(vec!["eng".into()]),
+            tool: None,
+            page_count: pages,
+            owner: Owner::Anonymous {
+                ip: "127.0.0.1".into(),
+            },
+            file: FileMeta {
+                name: Some("a.png".into()),
+                kind: FileKind::Png,
+                size: 10,
+                sha256: "00".into(),
+            },
+        })
+    }
+
+    fn ocr(index: u32) -> PageResult {
+        PageResult {
+            index,
+            width: 10,
+            height: 10,
+            dpi: 300,
+            text: format!("page {index}"),
+            blocks: vec![],
+            mean_confidence: Some(0.9),
+            language: "eng".into(),
+            engine: "tesseract".into(),
+        }
+    }
+
+    fn page(index: u32) -> JobEvent {
+        JobEvent::PageRecognized { page: ocr(index) }
+    }
+
+    fn done() -> JobEvent {
+        JobEvent::Done {}
+    }
+
+    #[test]
+    fn record_page_rules() {
+        for (name, history, input, expected) in [
+            ("first page is recorded", vec![submitted(2)], 0, Ok(vec![page(0)])),
+            ("repeated page is a no-op", vec![submitted(2), page(0)], 0, Ok(vec![])),
+            (
+                "finished job refuses pages",
+                vec![submitted(1), page(0), done()],
+                0,
+                Err(Error::JobFinished(ID)),
+            ),
+            (
+                "page beyond the count is refused",
+                vec![submitted(1)],
+                1,
+                Err(Error::PageOutOfRange {
+                    job: ID,
+                    page: PageIndex(1),
+                    page_count: 1,
+                }),
+            ),
+            ("unsubmitted job refuses pages", vec![], 0, Err(Error::NotSubmitted(ID))),
+        ] {
+            assert_eq!(
+                record_page(&Job::replay(ID, &history), ocr(input)),
+                expected,
+                "case: {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn finish_requires_every_page() {
+        let partial = Job::replay(ID, &[submitted(3), page(0), page(2)]);
+        assert_eq!(
+            finish(&partial),
+            Err(Error::PagesMissing { job: ID, missing: 1 })
+        );
+        assert_eq!(partial.remaining_pages(), vec![PageIndex(1)]);
+        let full = Job::replay(ID, &[submitted(2), page(1), page(0)]);
+        assert_eq!(finish(&full), Ok(vec![done()]));
+    }
+
+    #[test]
+    fn status_follows_events() {
+        let job = Job::replay(ID, &[submitted(2)]);
+        assert_eq!(job.status, JobStatus::Pending);
+        let job = job.apply(&JobEvent::ProcessingStarted { attempt: 1 });
+        assert_eq!(job.status, JobStatus::Processing);
+        let job = job.apply(&JobEvent::Failed { reason: "x".into() });
+        assert_eq!((job.status, job.failure.as_deref()), (JobStatus::Failed, Some("x")));
+        assert_eq!(job.version, 3);
+        assert!(start_processing(&job, 2).is_err());
+        assert!(fail(&job, "again").is_err());
+    }
+}

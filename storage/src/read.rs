@@ -1,0 +1,125 @@
+//! Reading the projections: what GET endpoints return.
+
+use crate::{
+    connect::Store,
+    entities::{jobs, pages},
+    error::{Error, Result},
+};
+use chrono::{DateTime, Utc};
+use domain::{AccountId, JobId, JobStatus, PageResult};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// A job as its projection row says, optionally with its recognised pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobView {
+    /// The job.
+    pub id: JobId,
+    /// Events applied so far.
+    pub version: u64,
+    /// Lifecycle state.
+    pub status: JobStatus,
+    /// `cpu` or `vlm`.
+    pub tier: String,
+    /// The language as requested.
+    pub language: String,
+    /// Tool slug, if any.
+    pub tool: Option<String>,
+    /// Pages in the file.
+    pub page_count: u32,
+    /// Pages recognised so far.
+    pub pages_done: u32,
+    /// Owning account, if not anonymous.
+    pub owner_account: Option<AccountId>,
+    /// Client address for anonymous jobs.
+    pub owner_ip: Option<String>,
+    /// The upload's file name.
+    pub file_name: Option<String>,
+    /// The upload's format.
+    pub file_kind: String,
+    /// Why the job failed.
+    pub error: Option<String>,
+    /// When it was submitted.
+    pub created_at: DateTime<Utc>,
+    /// When its last event was recorded.
+    pub updated_at: DateTime<Utc>,
+    /// When it reached done or failed.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Recognised pages in page order (empty unless requested).
+    pub pages: Vec<PageView>,
+}
+
+/// One recognised page from the projection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageView {
+    /// The full result, blocks, lines and words.
+    pub result: PageResult,
+}
+
+impl Store {
+    /// The job's projection, with its pages when `with_pages` (they can be large).
+    /// `Ok(None)` for an unknown job.
+    pub async fn job_view(&self, job: JobId, with_pages: bool) -> Result<Option<JobView>> {
+        let Some(row) = jobs::Entity::find_by_id(job.0).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let pages = if with_pages {
+            pages::Entity::find()
+                .filter(pages::Column::JobId.eq(job.0))
+                .order_by_asc(pages::Column::Idx)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|p| {
+                    serde_json::from_value(p.result)
+                        .map(|result| PageView { result })
+                        .map_err(|source| Error::CorruptEvent {
+                            job,
+                            seq: i64::from(p.idx),
+                            source,
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(Some(JobView {
+            id: job,
+            version: row.version as u64,
+            status: JobStatus::parse(&row.status).unwrap_or(JobStatus::Pending),
+            tier: row.tier,
+            language: row.language,
+            tool: row.tool,
+            page_count: row.page_count as u32,
+            pages_done: row.pages_done as u32,
+            owner_account: row.owner_account.map(AccountId),
+            owner_ip: row.owner_ip,
+            file_name: row.file_name,
+            file_kind: row.file_kind,
+            error: row.error,
+            created_at: row.created_at.with_timezone(&Utc),
+            updated_at: row.updated_at.with_timezone(&Utc),
+            finished_at: row.finished_at.map(|t| t.with_timezone(&Utc)),
+            pages,
+        }))
+    }
+}
+
+impl Store {
+    /// Jobs that are not final and whose projection has not moved for `older_than`: candidates
+    /// for re-enqueueing after a lost queue message or a dead worker.
+    pub async fn stale_jobs(&self, older_than: std::time::Duration) -> Result<Vec<JobId>> {
+        let cutoff = Utc::now()
+            - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::MAX);
+        let ids: Vec<uuid::Uuid> = jobs::Entity::find()
+            .select_only()
+            .column(jobs::Column::Id)
+            .filter(jobs::Column::Status.is_in(["pending", "processing"]))
+            .filter(jobs::Column::UpdatedAt.lt(cutoff.fixed_offset()))
+            .order_by_asc(jobs::Column::UpdatedAt)
+            .limit(1000)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ids.into_iter().map(JobId).collect())
+    }
+}
