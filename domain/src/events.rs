@@ -5,8 +5,8 @@
 //! an upcaster can lift older shapes before they are deserialized.
 
 use crate::{
-    file_kind::FileKind, job::Owner, language::LanguageSpec, page::PageResult, tier::Tier,
-    tool::Tool,
+    billing::Plan, file_kind::FileKind, job::Owner, language::LanguageSpec, page::PageResult,
+    tier::Tier, tool::Tool,
 };
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +43,10 @@ pub struct Submission {
     pub owner: Owner,
     /// The uploaded file.
     pub file: FileMeta,
+    /// The owner's plan when the job was accepted (decides queue priority). `None` in events
+    /// recorded before plans existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
 }
 
 /// One fact in a job's life.

@@ -89,7 +89,10 @@ mod tests {
             (&b"\xff\xd8\xff\xe0..JFIF"[..], Some(FileKind::Jpeg)),
             (&b"RIFF\x10\0\0\0WEBPVP8 "[..], Some(FileKind::Webp)),
             (&b"GIF89a...."[..], Some(FileKind::Gif)),
-            (&b"BM......................................"[..], Some(FileKind::Bmp)),
+            (
+                &b"BM......................................"[..],
+                Some(FileKind::Bmp),
+            ),
             (&b"II*\0\x08\0\0\0"[..], Some(FileKind::Tiff)),
             (&b"MM\0*\0\0\0\x08"[..], Some(FileKind::Tiff)),
             (&b"%PDF-1.7\n"[..], Some(FileKind::Pdf)),

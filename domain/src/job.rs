@@ -170,7 +170,11 @@ pub fn start_processing(job: &Job, attempt: u32) -> Result<Vec<JobEvent>> {
 }
 
 /// Records that an attempt failed with an error worth retrying.
-pub fn record_attempt_failure(job: &Job, attempt: u32, error: impl Into<String>) -> Result<Vec<JobEvent>> {
+pub fn record_attempt_failure(
+    job: &Job,
+    attempt: u32,
+    error: impl Into<String>,
+) -> Result<Vec<JobEvent>> {
     job.ensure_open()?;
     Ok(vec![JobEvent::AttemptFailed {
         attempt,
@@ -238,6 +242,7 @@ mod tests {
                 size: 10,
                 sha256: "00".into(),
             },
+            plan: None,
         })
     }
 
@@ -266,8 +271,18 @@ mod tests {
     #[test]
     fn record_page_rules() {
         for (name, history, input, expected) in [
-            ("first page is recorded", vec![submitted(2)], 0, Ok(vec![page(0)])),
-            ("repeated page is a no-op", vec![submitted(2), page(0)], 0, Ok(vec![])),
+            (
+                "first page is recorded",
+                vec![submitted(2)],
+                0,
+                Ok(vec![page(0)]),
+            ),
+            (
+                "repeated page is a no-op",
+                vec![submitted(2), page(0)],
+                0,
+                Ok(vec![]),
+            ),
             (
                 "finished job refuses pages",
                 vec![submitted(1), page(0), done()],
@@ -284,7 +299,12 @@ mod tests {
                     page_count: 1,
                 }),
             ),
-            ("unsubmitted job refuses pages", vec![], 0, Err(Error::NotSubmitted(ID))),
+            (
+                "unsubmitted job refuses pages",
+                vec![],
+                0,
+                Err(Error::NotSubmitted(ID)),
+            ),
         ] {
             assert_eq!(
                 record_page(&Job::replay(ID, &history), ocr(input)),
@@ -299,7 +319,10 @@ mod tests {
         let partial = Job::replay(ID, &[submitted(3), page(0), page(2)]);
         assert_eq!(
             finish(&partial),
-            Err(Error::PagesMissing { job: ID, missing: 1 })
+            Err(Error::PagesMissing {
+                job: ID,
+                missing: 1
+            })
         );
         assert_eq!(partial.remaining_pages(), vec![PageIndex(1)]);
         let full = Job::replay(ID, &[submitted(2), page(1), page(0)]);
@@ -313,7 +336,10 @@ mod tests {
         let job = job.apply(&JobEvent::ProcessingStarted { attempt: 1 });
         assert_eq!(job.status, JobStatus::Processing);
         let job = job.apply(&JobEvent::Failed { reason: "x".into() });
-        assert_eq!((job.status, job.failure.as_deref()), (JobStatus::Failed, Some("x")));
+        assert_eq!(
+            (job.status, job.failure.as_deref()),
+            (JobStatus::Failed, Some("x"))
+        );
         assert_eq!(job.version, 3);
         assert!(start_processing(&job, 2).is_err());
         assert!(fail(&job, "again").is_err());

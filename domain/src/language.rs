@@ -230,7 +230,11 @@ impl LanguageSpec {
             return Ok(LanguageSpec::Auto);
         }
         let mut names: Vec<String> = Vec::new();
-        for part in trimmed.split(['+', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+        for part in trimmed
+            .split(['+', ','])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             let lang = lookup(part).ok_or_else(|| Error::UnknownLanguage(part.to_owned()))?;
             if !names.iter().any(|n| n == lang.tesseract) {
                 names.push(lang.tesseract.to_owned());
@@ -294,7 +298,10 @@ mod tests {
     #[test]
     fn combinations_keep_order_and_drop_duplicates() {
         assert_eq!(
-            LanguageSpec::parse("de+en+deu").unwrap().tesseract().as_deref(),
+            LanguageSpec::parse("de+en+deu")
+                .unwrap()
+                .tesseract()
+                .as_deref(),
             Some("deu+eng")
         );
     }

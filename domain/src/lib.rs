@@ -14,6 +14,7 @@
 //!   stored history always replays.
 //! - Page indices are 0-based everywhere except where a human reads them (`PageIndex::human`).
 
+pub mod billing;
 pub mod error;
 pub mod events;
 pub mod file_kind;

@@ -79,14 +79,18 @@ fn heading_level(block: &Block, typical: Option<f32>) -> Option<usize> {
     let typical = typical?;
     let text = block.text.trim();
     let chars = text.chars().count();
-    if block.lines.is_empty() || block.lines.len() > 2 || chars < 2 || chars > 90 {
+    if block.lines.is_empty() || block.lines.len() > 2 || !(2..=90).contains(&chars) {
         return None;
     }
     // A heading is words, not a number or a rule of dashes.
     if !text.chars().any(char::is_alphabetic) || text.ends_with([',', ';']) {
         return None;
     }
-    let mean = block.lines.iter().map(|l| l.bbox.height() as f32).sum::<f32>()
+    let mean = block
+        .lines
+        .iter()
+        .map(|l| l.bbox.height() as f32)
+        .sum::<f32>()
         / block.lines.len() as f32;
     let ratio = mean / typical;
     if ratio >= 1.9 {
@@ -181,7 +185,10 @@ mod tests {
 
     #[test]
     fn text_that_looks_like_markdown_is_escaped() {
-        let p = page(vec![block("# 12 not a heading", 28, 1), block("plain words here", 28, 3)]);
+        let p = page(vec![
+            block("# 12 not a heading", 28, 1),
+            block("plain words here", 28, 3),
+        ]);
         assert!(page_markdown(&p).starts_with("\\# 12 not a heading\n\n"));
     }
 

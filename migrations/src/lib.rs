@@ -8,6 +8,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_core;
+mod m20261124_000002_billing;
 
 /// Lists every migration in order.
 pub struct Migrator;
@@ -15,6 +16,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_create_core::Migration)]
+        vec![
+            Box::new(m20261124_000001_create_core::Migration),
+            Box::new(m20261124_000002_billing::Migration),
+        ]
     }
 }

@@ -10,11 +10,9 @@ use crate::{
     error::{Error, Result},
 };
 use chrono::Utc;
-use domain::AccountId;
+use domain::{billing::Plan, AccountId};
 use rand::RngCore;
-use sea_orm::{
-    sea_query::Expr, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr,
-};
+use sea_orm::{sea_query::Expr, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -29,6 +27,17 @@ pub struct Account {
     pub id: AccountId,
     /// Its unique email.
     pub email: String,
+    /// Its plan.
+    pub plan: Plan,
+}
+
+fn account_from(row: accounts::Model) -> Account {
+    Account {
+        id: AccountId(row.id),
+        email: row.email,
+        // The column only ever holds values written from `Plan::as_str`.
+        plan: row.plan.parse().unwrap_or(Plan::Free),
+    }
 }
 
 /// A freshly created token: the only time its secret is visible.
@@ -52,14 +61,15 @@ fn parse_token(token: &str) -> Option<(Uuid, &str)> {
 }
 
 impl Store {
-    /// Creates an account; an email already in use is `Error::EmailTaken`.
-    pub async fn create_account(&self, email: &str) -> Result<Account> {
+    /// Creates an account on a plan; an email already in use is `Error::EmailTaken`.
+    pub async fn create_account(&self, email: &str, plan: Plan) -> Result<Account> {
         let id = Uuid::now_v7();
         let email = email.trim().to_lowercase();
         let result = accounts::Entity::insert(accounts::ActiveModel {
             id: Set(id),
             email: Set(email.clone()),
             created_at: Set(Utc::now().fixed_offset()),
+            plan: Set(plan.as_str().to_owned()),
         })
         .exec_without_returning(&self.db)
         .await;
@@ -67,6 +77,7 @@ impl Store {
             Ok(_) => Ok(Account {
                 id: AccountId(id),
                 email,
+                plan,
             }),
             Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 Err(Error::EmailTaken(email))
@@ -82,11 +93,30 @@ impl Store {
             .filter(accounts::Column::Email.eq(email.clone()))
             .one(&self.db)
             .await?
-            .map(|row| Account {
-                id: AccountId(row.id),
-                email: row.email,
-            })
+            .map(account_from)
             .ok_or(Error::AccountNotFound(email))
+    }
+
+    /// Finds an account by id.
+    pub async fn account(&self, id: AccountId) -> Result<Account> {
+        accounts::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .map(account_from)
+            .ok_or(Error::AccountNotFound(id.to_string()))
+    }
+
+    /// Moves an account to another plan.
+    pub async fn set_plan(&self, id: AccountId, plan: Plan) -> Result<()> {
+        let res = accounts::Entity::update_many()
+            .col_expr(accounts::Column::Plan, Expr::value(plan.as_str()))
+            .filter(accounts::Column::Id.eq(id.0))
+            .exec(&self.db)
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(Error::AccountNotFound(id.to_string()));
+        }
+        Ok(())
     }
 
     /// Issues a new token for an account.

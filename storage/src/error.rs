@@ -36,6 +36,9 @@ pub enum Error {
     /// No account with that email or id.
     #[error("account {0} not found")]
     AccountNotFound(String),
+    /// The caller's allowance, balance or per-file page cap does not cover the file.
+    #[error("{}", .0.reason)]
+    Quota(domain::billing::QuotaExceeded),
     /// The database refused or could not be reached.
     #[error("database error")]
     Db(#[from] sea_orm::DbErr),
@@ -50,7 +53,10 @@ pub enum Error {
 impl Error {
     /// True for failures that may pass on retry (database unreachable, conflicts).
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Conflict { .. } | Error::Db(_) | Error::Listen(_))
+        matches!(
+            self,
+            Error::Conflict { .. } | Error::Db(_) | Error::Listen(_)
+        )
     }
 }
 

@@ -1,16 +1,16 @@
 //! Appending to and reading from job event streams.
 
 use crate::{
+    billing::{self, Charge},
     connect::Store,
     entities::{job_events, uploads},
     error::{Error, Result},
+    idempotency::{self, IdempotencyKey},
     projection,
     upcast::upcast,
 };
 use chrono::{DateTime, Utc};
-use domain::{
-    events::Submission, job, EventMeta, Job, JobEvent, JobId, SCHEMA_VERSION,
-};
+use domain::{events::Submission, job, EventMeta, Job, JobEvent, JobId, SCHEMA_VERSION};
 use sea_orm::{
     sea_query::OnConflict, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, SqlErr, Statement, TransactionTrait,
@@ -61,15 +61,25 @@ impl Recorded {
 }
 
 impl Store {
-    /// Accepts a job: stores its upload and its `submitted` event in one transaction, so a job
-    /// never exists without its file or the reverse.
+    /// Accepts a job: reserves its credits, stores its upload and its `submitted` event, and
+    /// binds its idempotency key, all in one transaction, so a job never exists without its file
+    /// and reservation or the reverse. A quota that does not cover the file is `Error::Quota`
+    /// and writes nothing.
     pub async fn submit_job(
         &self,
         job: JobId,
         submission: Submission,
         upload: Vec<u8>,
+        charge: Option<&Charge>,
+        idempotency: Option<&IdempotencyKey>,
     ) -> Result<Recorded> {
         let txn = self.db.begin().await?;
+        if let Some(charge) = charge {
+            billing::reserve(&txn, job, charge, submission.page_count).await?;
+        }
+        if let Some(key) = idempotency {
+            idempotency::bind(&txn, key, job).await?;
+        }
         uploads::Entity::insert(uploads::ActiveModel {
             job_id: Set(job.0),
             data: Set(upload),
@@ -77,7 +87,8 @@ impl Store {
         })
         .exec(&txn)
         .await?;
-        let mut recorded = append_in(&txn, job, 0, job::submit(submission), EventMeta::default()).await?;
+        let mut recorded =
+            append_in(&txn, job, 0, job::submit(submission), EventMeta::default()).await?;
         txn.commit().await?;
         Ok(recorded.remove(0))
     }
@@ -151,7 +162,10 @@ impl Store {
 }
 
 /// Reads a job's events inside any connection or transaction.
-pub(crate) async fn load_events_in<C: ConnectionTrait>(db: &C, job: JobId) -> Result<Vec<Recorded>> {
+pub(crate) async fn load_events_in<C: ConnectionTrait>(
+    db: &C,
+    job: JobId,
+) -> Result<Vec<Recorded>> {
     job_events::Entity::find()
         .filter(job_events::Column::JobId.eq(job.0))
         .order_by_asc(job_events::Column::Seq)
@@ -216,11 +230,17 @@ pub async fn append_in(
             recorded_at,
         };
         projection::project(txn, &rec).await?;
+        // A page's charge is written with its event: a retried page never bills twice, and a
+        // page never exists unbilled.
+        if let JobEvent::PageRecognized { page } = &rec.event {
+            billing::charge_page(txn, job, page.index).await?;
+        }
         notify(txn, &rec).await?;
         recorded.push(rec);
     }
     if ends_job {
         uploads::Entity::delete_by_id(job.0).exec(txn).await?;
+        billing::refund_unused(txn, job).await?;
     }
     Ok(recorded)
 }

@@ -10,10 +10,12 @@
 //! whoever appends page events also feeds search, after the commit.
 
 pub mod accounts;
+pub mod billing;
 mod connect;
 pub mod entities;
 mod error;
 pub mod event_store;
+pub mod idempotency;
 pub mod notify;
 pub mod projection;
 pub mod read;

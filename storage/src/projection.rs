@@ -13,8 +13,7 @@ use domain::{JobEvent, JobId, JobStatus, Owner};
 use sea_orm::{
     sea_query::{Expr, OnConflict},
     ActiveValue::Set,
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 
 /// Applies one recorded event to the projections inside the append's transaction.
@@ -53,7 +52,10 @@ pub async fn project(txn: &DatabaseTransaction, rec: &Recorded) -> Result<()> {
         }
         JobEvent::ProcessingStarted { .. } => {
             update_job(id, seq, at)
-                .col_expr(jobs::Column::Status, Expr::value(JobStatus::Processing.as_str()))
+                .col_expr(
+                    jobs::Column::Status,
+                    Expr::value(JobStatus::Processing.as_str()),
+                )
                 .filter(jobs::Column::Status.is_in(["pending", "processing"]))
                 .exec(txn)
                 .await?;
@@ -82,7 +84,10 @@ pub async fn project(txn: &DatabaseTransaction, rec: &Recorded) -> Result<()> {
                     jobs::Column::PagesDone,
                     Expr::col(jobs::Column::PagesDone).add(inserted as i32),
                 )
-                .col_expr(jobs::Column::Status, Expr::value(JobStatus::Processing.as_str()))
+                .col_expr(
+                    jobs::Column::Status,
+                    Expr::value(JobStatus::Processing.as_str()),
+                )
                 .filter(jobs::Column::Status.is_in(["pending", "processing"]))
                 .exec(txn)
                 .await?;
@@ -97,7 +102,10 @@ pub async fn project(txn: &DatabaseTransaction, rec: &Recorded) -> Result<()> {
         }
         JobEvent::Failed { reason } => {
             update_job(id, seq, at)
-                .col_expr(jobs::Column::Status, Expr::value(JobStatus::Failed.as_str()))
+                .col_expr(
+                    jobs::Column::Status,
+                    Expr::value(JobStatus::Failed.as_str()),
+                )
                 .col_expr(jobs::Column::Error, Expr::value(reason.clone()))
                 .col_expr(jobs::Column::FinishedAt, Expr::value(at))
                 .exec(txn)

@@ -108,8 +108,8 @@ impl Store {
     /// Jobs that are not final and whose projection has not moved for `older_than`: candidates
     /// for re-enqueueing after a lost queue message or a dead worker.
     pub async fn stale_jobs(&self, older_than: std::time::Duration) -> Result<Vec<JobId>> {
-        let cutoff = Utc::now()
-            - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::MAX);
+        let cutoff =
+            Utc::now() - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::MAX);
         let ids: Vec<uuid::Uuid> = jobs::Entity::find()
             .select_only()
             .column(jobs::Column::Id)

@@ -27,7 +27,9 @@ impl TestDb {
         let server = std::env::var("OCRCHAT_TEST_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
         self.store.close().await.unwrap();
-        let admin = Database::connect(format!("{server}/postgres")).await.unwrap();
+        let admin = Database::connect(format!("{server}/postgres"))
+            .await
+            .unwrap();
         admin
             .execute_unprepared(&format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name))
             .await
@@ -42,13 +44,16 @@ fn submission(pages: u32) -> Submission {
         language_spec: LanguageSpec::Named(vec!["eng".into()]),
         tool: None,
         page_count: pages,
-        owner: Owner::Anonymous { ip: "127.0.0.1".into() },
+        owner: Owner::Anonymous {
+            ip: "127.0.0.1".into(),
+        },
         file: FileMeta {
             name: Some("x.png".into()),
             kind: FileKind::Png,
             size: 3,
             sha256: "abc".into(),
         },
+        plan: None,
     }
 }
 
@@ -81,17 +86,33 @@ async fn dump(store: &Store, sql: &str) -> Vec<String> {
 async fn second_writer_at_the_same_position_gets_a_conflict() {
     let db = TestDb::create().await;
     let id = JobId::new_v7();
-    db.store.submit_job(id, submission(2), vec![1, 2, 3]).await.unwrap();
+    db.store
+        .submit_job(id, submission(2), vec![1, 2, 3], None, None)
+        .await
+        .unwrap();
     let first = db
         .store
-        .append(id, 1, vec![JobEvent::PageRecognized { page: page(0) }], EventMeta::default())
+        .append(
+            id,
+            1,
+            vec![JobEvent::PageRecognized { page: page(0) }],
+            EventMeta::default(),
+        )
         .await;
     assert!(first.is_ok());
     let second = db
         .store
-        .append(id, 1, vec![JobEvent::PageRecognized { page: page(1) }], EventMeta::default())
+        .append(
+            id,
+            1,
+            vec![JobEvent::PageRecognized { page: page(1) }],
+            EventMeta::default(),
+        )
         .await;
-    assert!(matches!(second, Err(Error::Conflict { expected: 1, .. })), "{second:?}");
+    assert!(
+        matches!(second, Err(Error::Conflict { expected: 1, .. })),
+        "{second:?}"
+    );
     // The loser left nothing behind: two events, one page.
     assert_eq!(db.store.load_events(id).await.unwrap().len(), 2);
     let view = db.store.job_view(id, true).await.unwrap().unwrap();
@@ -103,13 +124,18 @@ async fn second_writer_at_the_same_position_gets_a_conflict() {
 async fn racing_writers_record_each_page_exactly_once() {
     let db = TestDb::create().await;
     let id = JobId::new_v7();
-    db.store.submit_job(id, submission(4), vec![0]).await.unwrap();
+    db.store
+        .submit_job(id, submission(4), vec![0], None, None)
+        .await
+        .unwrap();
     // Eight writers, each page offered twice, all at once.
     let writers = (0..8u32).map(|i| {
         let store = db.store.clone();
         async move {
             store
-                .decide_and_append(id, EventMeta::default(), |j| job::record_page(j, page(i % 4)))
+                .decide_and_append(id, EventMeta::default(), |j| {
+                    job::record_page(j, page(i % 4))
+                })
                 .await
         }
     });
@@ -137,7 +163,10 @@ async fn racing_writers_record_each_page_exactly_once() {
 async fn projections_rebuilt_from_events_are_identical_and_uploads_go_with_the_job() {
     let db = TestDb::create().await;
     let id = JobId::new_v7();
-    db.store.submit_job(id, submission(2), vec![9; 10]).await.unwrap();
+    db.store
+        .submit_job(id, submission(2), vec![9; 10], None, None)
+        .await
+        .unwrap();
     assert!(db.store.has_upload(id).await.unwrap());
     for events in [
         job::start_processing(&db.store.load_job(id).await.unwrap(), 1).unwrap(),
@@ -145,24 +174,50 @@ async fn projections_rebuilt_from_events_are_identical_and_uploads_go_with_the_j
         vec![JobEvent::PageRecognized { page: page(0) }],
     ] {
         let v = db.store.load_job(id).await.unwrap().version;
-        db.store.append(id, v, events, EventMeta::default()).await.unwrap();
+        db.store
+            .append(id, v, events, EventMeta::default())
+            .await
+            .unwrap();
     }
-    assert!(db.store.has_upload(id).await.unwrap(), "kept while the job runs");
+    assert!(
+        db.store.has_upload(id).await.unwrap(),
+        "kept while the job runs"
+    );
     let state = db.store.load_job(id).await.unwrap();
     db.store
-        .append(id, state.version, job::finish(&state).unwrap(), EventMeta::default())
+        .append(
+            id,
+            state.version,
+            job::finish(&state).unwrap(),
+            EventMeta::default(),
+        )
         .await
         .unwrap();
-    assert!(!db.store.has_upload(id).await.unwrap(), "deleted when the job ends");
+    assert!(
+        !db.store.has_upload(id).await.unwrap(),
+        "deleted when the job ends"
+    );
 
     let jobs_sql = "SELECT row_to_json(j)::text FROM jobs j ORDER BY id";
     let pages_sql = "SELECT row_to_json(p)::text FROM pages p ORDER BY job_id, idx";
-    let before = (dump(&db.store, jobs_sql).await, dump(&db.store, pages_sql).await);
+    let before = (
+        dump(&db.store, jobs_sql).await,
+        dump(&db.store, pages_sql).await,
+    );
     assert_eq!(db.store.rebuild_job(id).await.unwrap(), 5);
-    let after = (dump(&db.store, jobs_sql).await, dump(&db.store, pages_sql).await);
+    let after = (
+        dump(&db.store, jobs_sql).await,
+        dump(&db.store, pages_sql).await,
+    );
     assert_eq!(before, after);
     let view = db.store.job_view(id, true).await.unwrap().unwrap();
     assert_eq!(view.status, domain::JobStatus::Done);
-    assert_eq!(view.pages.iter().map(|p| p.result.index).collect::<Vec<_>>(), vec![0, 1]);
+    assert_eq!(
+        view.pages
+            .iter()
+            .map(|p| p.result.index)
+            .collect::<Vec<_>>(),
+        vec![0, 1]
+    );
     db.drop().await;
 }

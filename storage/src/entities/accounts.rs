@@ -11,6 +11,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub created_at: DateTimeWithTimeZone,
+    pub plan: String,
 }
 
 /// No relations are navigated through sea-orm.

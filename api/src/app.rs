@@ -1,0 +1,308 @@
+//! Wiring: building the shared state, the HTTP routes and the worker runtime from a `Config`.
+
+use crate::{
+    config::Config,
+    error::{json_errors, ApiError},
+    routes::{health::HealthApi, ocr::OcrApi},
+};
+use anyhow::Context;
+use domain::LanguageSpec;
+use poem::{
+    listener::{Acceptor, Listener, TcpListener},
+    middleware::{NormalizePath, Tracing, TrailingSlash},
+    EndpointExt, Route, Server,
+};
+use poem_openapi::OpenApiService;
+use std::{collections::HashSet, net::SocketAddr, sync::Arc, time::Duration};
+use storage::{notify::Notifications, Store};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use workers::{
+    engine::{input, ocr::OcrPool, pdf::PdfEngine},
+    runtime::{self, RuntimeOptions},
+    Processor, ProcessorOptions, Queue, QueueOptions,
+};
+
+/// Everything request handlers share.
+pub struct AppState {
+    /// Event store and projections.
+    pub store: Store,
+    /// The job queue.
+    pub queue: Queue,
+    /// Commit notifications for inline waits.
+    pub notifications: Notifications,
+    /// pdfium, for page counts at upload.
+    pub pdf: Arc<PdfEngine>,
+    /// The configuration.
+    pub config: Config,
+    /// Upload inspection limits.
+    pub input_limits: input::Limits,
+    /// Tesseract languages installed on this machine.
+    pub installed_languages: HashSet<String>,
+}
+
+impl AppState {
+    /// Refuses languages whose traineddata is not installed here, naming them.
+    pub fn ensure_installed(&self, spec: &LanguageSpec) -> Result<(), ApiError> {
+        if let LanguageSpec::Named(names) = spec {
+            let missing: Vec<&str> = names
+                .iter()
+                .filter(|n| !self.installed_languages.contains(n.as_str()))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(ApiError::bad_request(format!(
+                    "language not installed on this server: {}",
+                    missing.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Which halves of the service this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
+    /// Serve HTTP.
+    pub api: bool,
+    /// Process jobs.
+    pub worker: bool,
+}
+
+/// A started service: its address and the handle to stop it.
+pub struct Running {
+    /// The bound HTTP address (when the API role runs).
+    pub addr: Option<SocketAddr>,
+    /// Cancels everything.
+    pub shutdown: CancellationToken,
+    /// Shared state (tests use it to reach the store).
+    pub state: Arc<AppState>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Waits until every task has ended (after `shutdown` is cancelled).
+    pub async fn join(self) {
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// Cancels and waits.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.join().await;
+    }
+}
+
+/// The OpenAPI service: every endpoint and schema, as committed in `openapi/openapi.json`.
+/// Handlers reach the shared state through `Data`, so the spec is generated without any.
+pub fn openapi_service() -> OpenApiService<(OcrApi, HealthApi), ()> {
+    OpenApiService::new((OcrApi, HealthApi), "ocrchat", env!("CARGO_PKG_VERSION"))
+        .description(
+            "Self-hostable OCR.chat-compatible OCR API: one request turns an image or PDF into \
+             text, Markdown and JSON, metered per page.",
+        )
+        .server("/")
+}
+
+/// The spec as pretty JSON, exactly as committed in `openapi/openapi.json` and served at
+/// `/api/v1/openapi.json`.
+///
+/// poem-openapi drops trailing slashes from operation paths, but the OCR.chat contract puts one
+/// on every `/api/...` path; the router accepts both (`NormalizePath`), and the document shows the
+/// contract's form so generated clients call exactly what existing clients call.
+pub fn openapi_json() -> String {
+    with_trailing_slashes(&openapi_service().spec())
+}
+
+fn with_trailing_slashes(spec: &str) -> String {
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(spec) else {
+        return spec.to_owned();
+    };
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        let renamed: serde_json::Map<String, serde_json::Value> = std::mem::take(paths)
+            .into_iter()
+            .map(|(path, item)| {
+                if path.starts_with("/api/") && !path.ends_with('/') {
+                    (format!("{path}/"), item)
+                } else {
+                    (path, item)
+                }
+            })
+            .collect();
+        *paths = renamed;
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| spec.to_owned())
+}
+
+/// Swagger UI showing the same document as `openapi_json`.
+fn swagger_ui() -> impl poem::Endpoint {
+    let service = openapi_service();
+    let original = service.spec();
+    let html = service
+        .swagger_ui_html()
+        .replacen(&original, &openapi_json(), 1);
+    poem::Route::new().at(
+        "/",
+        poem::endpoint::make_sync(move |_| poem::web::Html(html.clone())),
+    )
+}
+
+/// Refuses a request whose declared body is larger than `max` bytes before reading it. Bodies
+/// without a declared length are bounded while the upload is read.
+fn limit_body(
+    max: u64,
+) -> impl Fn(poem::Request) -> std::future::Ready<poem::Result<poem::Request>> + Send + Sync {
+    move |req: poem::Request| {
+        let declared = req
+            .headers()
+            .get(poem::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        std::future::ready(match declared {
+            Some(len) if len > max => Err(poem::Error::from_status(
+                poem::http::StatusCode::PAYLOAD_TOO_LARGE,
+            )),
+            _ => Ok(req),
+        })
+    }
+}
+
+/// Connects everything and starts the requested roles. Returns once the HTTP listener is bound.
+pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
+    tracing::info!(config = %config.redacted(), "starting ocrchat");
+    let store = Store::connect(&storage::Options::new(&config.database_url))
+        .await
+        .context("connecting to Postgres")?;
+    let queue_options = QueueOptions {
+        redis_url: config.redis_url.clone(),
+        namespace: config.redis_namespace.clone(),
+        heartbeat: config.worker.heartbeat,
+        missed_heartbeats: 3,
+        resweep_after: config.worker.stale_after,
+    };
+    let queue = Queue::connect(queue_options)
+        .await
+        .context("connecting to Redis")?;
+    let notifications = Notifications::start(&config.database_url)
+        .await
+        .context("listening for job events")?;
+    let pdf = Arc::new(
+        PdfEngine::load(&config.pdfium_lib)
+            .with_context(|| format!("loading pdfium from {}", config.pdfium_lib.display()))?,
+    );
+    let input_limits = input::Limits {
+        max_bytes: config.limits.max_upload_bytes,
+        max_pages: config.limits.max_pages,
+        max_page_pixels: config.limits.max_page_pixels,
+        ..input::Limits::default()
+    };
+    let installed_languages: HashSet<String> =
+        workers::engine::ocr::installed_languages(&config.tessdata)
+            .into_iter()
+            .collect();
+    anyhow::ensure!(
+        installed_languages.contains("eng"),
+        "no eng.traineddata in {}: install tesseract-ocr-eng (or run `just run`)",
+        config.tessdata.display()
+    );
+    let state = Arc::new(AppState {
+        store: store.clone(),
+        queue: queue.clone(),
+        notifications,
+        pdf: Arc::clone(&pdf),
+        config: config.clone(),
+        input_limits: input_limits.clone(),
+        installed_languages,
+    });
+    let shutdown = CancellationToken::new();
+    let mut tasks = Vec::new();
+
+    if roles.worker {
+        let pool = Arc::new(OcrPool::new(config.worker.ocr_threads, &config.tessdata));
+        let worker_id = format!("{}:{}", hostname(), std::process::id());
+        let processor = Arc::new(Processor::new(
+            store.clone(),
+            pool,
+            Arc::clone(&pdf),
+            ProcessorOptions {
+                max_attempts: config.worker.attempts,
+                max_interrupted: config.worker.max_interrupted,
+                worker_id: worker_id.clone(),
+                page_parallelism: config.worker.ocr_threads,
+                limits: input_limits.clone(),
+            },
+        ));
+        let options = RuntimeOptions {
+            concurrency: config.worker.concurrency,
+            attempts: config.worker.attempts,
+            stale_after: config.worker.stale_after,
+            sweep_every: config.worker.sweep_every,
+            name: format!("ocrchat-{worker_id}-{}", uuid::Uuid::new_v4().simple()),
+        };
+        let token = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            runtime::run(processor, queue, store, options, token).await;
+        }));
+    }
+
+    let mut addr = None;
+    if roles.api {
+        let spec = openapi_json();
+        let app = Route::new()
+            .nest("/", openapi_service())
+            .at(
+                "/api/v1/openapi.json",
+                poem::endpoint::make_sync(move |_| {
+                    poem::Response::builder()
+                        .content_type("application/json; charset=utf-8")
+                        .body(spec.clone())
+                }),
+            )
+            .nest("/docs", swagger_ui())
+            .before(limit_body(config.limits.max_upload_bytes + 1024 * 1024))
+            .with(NormalizePath::new(TrailingSlash::Trim))
+            .with(Tracing)
+            .data(Arc::clone(&state))
+            .catch_all_error(json_errors);
+        let acceptor = TcpListener::bind(config.addr)
+            .into_acceptor()
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        let bound = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .context("listener has no address")?;
+        tracing::info!(%bound, "listening; Swagger UI at /docs");
+        addr = Some(bound);
+        let token = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            let result = Server::new_with_acceptor(acceptor)
+                .run_with_graceful_shutdown(
+                    app,
+                    async move { token.cancelled().await },
+                    Some(Duration::from_secs(10)),
+                )
+                .await;
+            if let Err(err) = result {
+                tracing::error!(error = %err, "HTTP server stopped");
+            }
+        }));
+    }
+
+    Ok(Running {
+        addr,
+        shutdown,
+        state,
+        tasks,
+    })
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".into())
+}

@@ -1,0 +1,104 @@
+//! Who is calling: an account (by token) or an anonymous client (by IP).
+
+use crate::error::ApiError;
+use domain::{AccountId, Owner};
+use poem::Request;
+use poem_openapi::{
+    auth::{ApiKey, Bearer},
+    SecurityScheme,
+};
+use storage::Store;
+
+/// `Authorization: Bearer <token>`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer")]
+pub struct BearerToken(pub Bearer);
+
+/// `?api_token=<token>`, for clients that cannot set headers.
+#[derive(SecurityScheme)]
+#[oai(ty = "api_key", key_name = "api_token", key_in = "query")]
+pub struct QueryToken(pub ApiKey);
+
+/// Any of the accepted credentials, or none (anonymous, allowed on the OCR endpoints).
+#[derive(SecurityScheme)]
+pub enum Credentials {
+    /// Token in the Authorization header.
+    Bearer(BearerToken),
+    /// Token in the query string.
+    Query(QueryToken),
+    /// No token.
+    #[oai(fallback)]
+    Anonymous,
+}
+
+/// A resolved caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// A valid token's account.
+    Account(AccountId),
+    /// No token; metered and identified by client address.
+    Anonymous {
+        /// Client IP as the server sees it.
+        ip: String,
+    },
+}
+
+impl Caller {
+    /// Resolves credentials: a present but unknown/revoked token (or an Authorization header
+    /// that is not a bearer token) is `401`, never silently anonymous.
+    pub async fn resolve(
+        store: &Store,
+        credentials: &Credentials,
+        req: &Request,
+    ) -> Result<Caller, ApiError> {
+        let token = match credentials {
+            Credentials::Bearer(BearerToken(b)) => Some(b.token.as_str()),
+            Credentials::Query(QueryToken(k)) => Some(k.key.as_str()),
+            Credentials::Anonymous => {
+                if req
+                    .headers()
+                    .contains_key(poem::http::header::AUTHORIZATION)
+                {
+                    return Err(ApiError::unauthorized(
+                        "unsupported Authorization header: use 'Bearer <token>'",
+                    ));
+                }
+                None
+            }
+        };
+        match token {
+            Some(token) => match store.authenticate(token).await? {
+                Some(account) => Ok(Caller::Account(account)),
+                None => Err(ApiError::unauthorized("invalid or revoked API token")),
+            },
+            None => Ok(Caller::Anonymous { ip: client_ip(req) }),
+        }
+    }
+
+    /// The owner a new job gets.
+    pub fn owner(&self) -> Owner {
+        match self {
+            Caller::Account(id) => Owner::Account { id: *id },
+            Caller::Anonymous { ip } => Owner::Anonymous { ip: ip.clone() },
+        }
+    }
+
+    /// Whether this caller may read a job owned by `owner_account` (`None`: anonymous job).
+    /// Anonymous jobs are readable by UUID to anonymous callers; account jobs only by the account.
+    pub fn may_read(&self, owner_account: Option<AccountId>) -> bool {
+        match (self, owner_account) {
+            (Caller::Account(me), Some(owner)) => *me == owner,
+            (Caller::Anonymous { .. }, None) => true,
+            (Caller::Account(_), None) | (Caller::Anonymous { .. }, Some(_)) => false,
+        }
+    }
+}
+
+/// The peer address. (`X-Forwarded-For` is not trusted: a caller could set it to reset its own
+/// anonymous allowance.)
+fn client_ip(req: &Request) -> String {
+    match req.remote_addr().as_socket_addr() {
+        Some(addr) => addr.ip().to_string(),
+        None => req.remote_addr().to_string(),
+    }
+}

@@ -1,0 +1,14 @@
+//! HTTP endpoints, one module per resource. Handlers parse, call the crates that own the rules,
+//! and map results; they hold no rules themselves.
+
+pub mod health;
+pub mod ocr;
+
+/// Groups endpoints in the OpenAPI document and Swagger UI.
+#[derive(poem_openapi::Tags)]
+pub enum ApiTags {
+    /// Submit files and read recognition results.
+    Ocr,
+    /// Service health.
+    Health,
+}

@@ -1,0 +1,145 @@
+//! The JSON shapes clients see, mapped from projections. Field names follow SPEC.md exactly;
+//! anything beyond the SPEC is an addition, never a rename.
+
+use domain::{markdown, JobStatus, PageResult};
+use poem_openapi::{Enum, Object};
+use storage::JobView;
+
+/// Lifecycle state of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum Status {
+    /// Accepted, waiting for a worker.
+    Pending,
+    /// Being recognised.
+    Processing,
+    /// Finished; the result is complete.
+    Done,
+    /// Ended without a complete result; `error` says why.
+    Failed,
+}
+
+impl From<JobStatus> for Status {
+    fn from(s: JobStatus) -> Self {
+        match s {
+            JobStatus::Pending => Status::Pending,
+            JobStatus::Processing => Status::Processing,
+            JobStatus::Done => Status::Done,
+            JobStatus::Failed => Status::Failed,
+        }
+    }
+}
+
+/// A paragraph-level block of a page.
+#[derive(Debug, Clone, Object)]
+pub struct BlockObject {
+    /// The block's text.
+    pub text: String,
+    /// `[x0, y0, x1, y1]` in pixels of the page image.
+    pub bbox: Vec<u32>,
+    /// Engine confidence, 0..1.
+    pub confidence: f32,
+}
+
+/// One recognised page.
+#[derive(Debug, Clone, Object)]
+pub struct PageObject {
+    /// 0-based page index.
+    pub index: u32,
+    /// The page's text in reading order.
+    pub text: String,
+    /// Paragraph blocks in reading order.
+    pub blocks: Vec<BlockObject>,
+    /// Page image width in pixels (the frame of every bbox).
+    pub width: u32,
+    /// Page image height in pixels.
+    pub height: u32,
+    /// Mean word confidence on the page, 0..1.
+    pub mean_confidence: Option<f32>,
+}
+
+/// The job object of SPEC.md.
+#[derive(Debug, Clone, Object)]
+pub struct JobObject {
+    /// The job's id.
+    pub uuid: uuid::Uuid,
+    /// Lifecycle state; poll until `done` or `failed`.
+    pub status: Status,
+    /// `cpu` or `vlm`.
+    pub tier: String,
+    /// The language as requested (`auto`, `en`, `de+en`, …).
+    pub language: String,
+    /// Pages in the uploaded file.
+    pub page_count: u32,
+    /// Pages recognised so far (progress for long jobs).
+    pub pages_done: u32,
+    /// Mean word confidence over the recognised pages, 0..1 (null before any page).
+    pub mean_confidence: Option<f32>,
+    /// The text of all recognised pages, pages separated by form feeds.
+    pub text: String,
+    /// Markdown of all recognised pages, pages separated by horizontal rules.
+    pub markdown: String,
+    /// Recognised pages in page order.
+    pub pages: Vec<PageObject>,
+    /// Why the job failed (present only when `status` is `failed`).
+    #[oai(skip_serializing_if_is_none)]
+    pub error: Option<String>,
+    /// The tool preset applied, if any.
+    #[oai(skip_serializing_if_is_none)]
+    pub tool: Option<String>,
+    /// The uploaded file's name.
+    #[oai(skip_serializing_if_is_none)]
+    pub file_name: Option<String>,
+    /// When the job was submitted (RFC 3339).
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When the job reached `done` or `failed`.
+    #[oai(skip_serializing_if_is_none)]
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Rounds a confidence for display (four decimals are more than any engine means).
+fn round(c: f32) -> f32 {
+    (c * 10_000.0).round() / 10_000.0
+}
+
+fn page_object(p: &PageResult) -> PageObject {
+    PageObject {
+        index: p.index,
+        text: p.text.clone(),
+        blocks: p
+            .blocks
+            .iter()
+            .map(|b| BlockObject {
+                text: b.text.clone(),
+                bbox: <[u32; 4]>::from(b.bbox).to_vec(),
+                confidence: round(b.confidence),
+            })
+            .collect(),
+        width: p.width,
+        height: p.height,
+        mean_confidence: p.mean_confidence.map(round),
+    }
+}
+
+impl From<&JobView> for JobObject {
+    fn from(view: &JobView) -> Self {
+        let pages: Vec<&PageResult> = view.pages.iter().map(|p| &p.result).collect();
+        JobObject {
+            uuid: view.id.0,
+            status: view.status.into(),
+            tier: view.tier.clone(),
+            language: view.language.clone(),
+            page_count: view.page_count,
+            pages_done: view.pages_done,
+            mean_confidence: markdown::mean_confidence(pages.iter().copied()).map(round),
+            text: markdown::job_text(pages.iter().copied()),
+            markdown: markdown::job_markdown(pages.iter().copied()),
+            pages: pages.iter().map(|p| page_object(p)).collect(),
+            error: view.error.clone(),
+            tool: view.tool.clone(),
+            file_name: view.file_name.clone(),
+            created_at: view.created_at,
+            finished_at: view.finished_at,
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests against the real stack: the service on a free port, its own Postgres
+//! database and Redis namespace, real Tesseract and pdfium. One binary, a module per feature.
+
+mod auth;
+mod errors;
+mod formats;
+mod kill;
+mod pipeline;
+mod quality;
+mod support;

@@ -1,0 +1,432 @@
+//! The pool itself: a priority queue of requests served by dedicated Tesseract threads.
+
+use super::{check_languages, tesseract, OcrError, OcrOptions, OcrRequest, OMP_THREAD_LIMIT};
+use crate::engine::raster::PageImage;
+use domain::PageResult;
+use std::{
+    cmp::Ordering,
+    collections::BinaryHeap,
+    panic::{catch_unwind, AssertUnwindSafe},
+    path::Path,
+    sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError},
+    thread::JoinHandle,
+};
+use tokio::sync::oneshot;
+
+/// Where a result goes.
+enum Reply {
+    Async(oneshot::Sender<Result<PageResult, OcrError>>),
+    Blocking(mpsc::SyncSender<Result<PageResult, OcrError>>),
+}
+
+impl Reply {
+    /// The caller stopped waiting (only knowable for async callers).
+    fn is_abandoned(&self) -> bool {
+        match self {
+            Reply::Async(sender) => sender.is_closed(),
+            Reply::Blocking(_) => false,
+        }
+    }
+
+    fn send(self, result: Result<PageResult, OcrError>) {
+        // A caller that went away does not need the result.
+        match self {
+            Reply::Async(sender) => {
+                let _ = sender.send(result);
+            }
+            Reply::Blocking(sender) => {
+                let _ = sender.send(result);
+            }
+        }
+    }
+}
+
+/// A queued request.
+struct Job {
+    priority: u8,
+    seq: u64,
+    request: OcrRequest,
+    reply: Reply,
+}
+
+impl PartialEq for Job {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Job {}
+
+impl PartialOrd for Job {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Job {
+    /// The max-heap pops the highest priority, and within it the lowest sequence number.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.priority
+            .cmp(&other.priority)
+            .then_with(|| other.seq.cmp(&self.seq))
+    }
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: BinaryHeap<Job>,
+    next_seq: u64,
+    closed: bool,
+    live_threads: usize,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // The queue's invariants hold between statements; a panic elsewhere cannot break them.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The Tesseract thread pool. Share it with `Arc`; dropping it stops the threads after the
+/// pages they are working on (blocking for at most that long) and fails queued requests with
+/// [`OcrError::PoolClosed`].
+pub struct OcrPool {
+    shared: Arc<Shared>,
+    options: OcrOptions,
+    handles: Vec<JoinHandle<()>>,
+}
+
+// Shared by every worker task through `Arc`: a compile error here, not a surprise later.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<OcrPool>();
+};
+
+impl std::fmt::Debug for OcrPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OcrPool")
+            .field("options", &self.options)
+            .field("queued", &self.queued())
+            .finish()
+    }
+}
+
+impl OcrPool {
+    /// A pool of `threads` threads (at least 1) reading traineddata from `tessdata`, with the
+    /// other [`OcrOptions`] at their defaults.
+    pub fn new(threads: usize, tessdata: impl AsRef<Path>) -> OcrPool {
+        OcrPool::with_options(OcrOptions {
+            threads,
+            ..OcrOptions::new(tessdata.as_ref())
+        })
+    }
+
+    /// A pool built from `options`. Threads start at once; Tesseract instances are created on
+    /// first use of each language. Never fails: a thread that cannot be spawned is logged, and a
+    /// pool left without threads answers every request with [`OcrError::PoolClosed`].
+    pub fn with_options(options: OcrOptions) -> OcrPool {
+        if std::env::var(OMP_THREAD_LIMIT).as_deref() != Ok("1") {
+            tracing::warn!(
+                "{OMP_THREAD_LIMIT} is not 1 in this process's environment: Tesseract's OpenMP \
+                 threads will compete with the pool (several times slower on few cores); start \
+                 the process with {OMP_THREAD_LIMIT}=1"
+            );
+        }
+        let (tessdata, psm, cached) = (
+            options.tessdata.clone(),
+            options.page_seg_mode,
+            options.cached_languages,
+        );
+        OcrPool::start(options, move || {
+            tesseract::Engines::new(tessdata.clone(), psm, cached)
+        })
+    }
+
+    /// Starts the threads, each with its own recogniser from `make`.
+    fn start<R: Recognizer + Send + 'static>(options: OcrOptions, make: impl Fn() -> R) -> OcrPool {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            ready: Condvar::new(),
+        });
+        let mut handles = Vec::new();
+        for n in 0..options.threads.max(1) {
+            let thread_shared = Arc::clone(&shared);
+            let engines = make();
+            shared.lock().live_threads += 1;
+            let spawned = std::thread::Builder::new()
+                .name(format!("ocr-{n}"))
+                // Tesseract expects a main-thread-sized stack; only touched pages are committed.
+                .stack_size(8 * 1024 * 1024)
+                .spawn(move || work(&thread_shared, engines));
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(err) => {
+                    shared.lock().live_threads -= 1;
+                    tracing::error!(error = %err, "could not start an ocr thread");
+                }
+            }
+        }
+        if handles.is_empty() {
+            shared.lock().closed = true;
+        }
+        OcrPool {
+            shared,
+            options,
+            handles,
+        }
+    }
+
+    /// The options the pool was built with.
+    pub fn options(&self) -> &OcrOptions {
+        &self.options
+    }
+
+    /// Requests waiting for a thread (not counting those being recognised).
+    pub fn queued(&self) -> usize {
+        self.shared.lock().jobs.len()
+    }
+
+    /// Recognises one page. Waits without blocking the executor; dropping the future withdraws
+    /// the request if it has not started.
+    pub async fn recognize(&self, request: OcrRequest) -> Result<PageResult, OcrError> {
+        let (sender, receiver) = oneshot::channel();
+        self.submit(request, Reply::Async(sender))?;
+        receiver.await.unwrap_or(Err(OcrError::PoolClosed))
+    }
+
+    /// Recognises one page, blocking the calling thread (benchmarks, tests, blocking code).
+    pub fn recognize_blocking(&self, request: OcrRequest) -> Result<PageResult, OcrError> {
+        let (sender, receiver) = mpsc::sync_channel(1);
+        self.submit(request, Reply::Blocking(sender))?;
+        receiver.recv().unwrap_or(Err(OcrError::PoolClosed))
+    }
+
+    /// Checks the language string, then queues the request.
+    fn submit(&self, request: OcrRequest, reply: Reply) -> Result<(), OcrError> {
+        check_languages(&request.languages, &self.options.tessdata)?;
+        let mut queue = self.shared.lock();
+        if queue.closed {
+            return Err(OcrError::PoolClosed);
+        }
+        let seq = queue.next_seq;
+        queue.next_seq += 1;
+        queue.jobs.push(Job {
+            priority: request.priority,
+            seq,
+            request,
+            reply,
+        });
+        drop(queue);
+        self.shared.ready.notify_one();
+        Ok(())
+    }
+}
+
+impl Drop for OcrPool {
+    fn drop(&mut self) {
+        {
+            let mut queue = self.shared.lock();
+            queue.closed = true;
+            // Dropping the replies tells every waiting caller the pool is closed.
+            queue.jobs.clear();
+        }
+        self.shared.ready.notify_all();
+        for handle in self.handles.drain(..) {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Marks a thread gone when it exits, however it exits; the last one closes the pool so no
+/// request waits forever for a thread that will never come.
+struct ThreadGuard<'a>(&'a Shared);
+
+impl Drop for ThreadGuard<'_> {
+    fn drop(&mut self) {
+        let mut queue = self.0.lock();
+        queue.live_threads = queue.live_threads.saturating_sub(1);
+        if queue.live_threads == 0 {
+            queue.closed = true;
+            queue.jobs.clear();
+        }
+    }
+}
+
+/// What a pool thread recognises pages with: Tesseract, or a stand-in in unit tests.
+trait Recognizer {
+    /// Recognises one page.
+    fn recognize(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError>;
+    /// Forgets any state kept for `languages` after a failure.
+    fn discard(&mut self, languages: &str);
+}
+
+impl Recognizer for tesseract::Engines {
+    fn recognize(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError> {
+        tesseract::Engines::recognize(self, page, languages)
+    }
+    fn discard(&mut self, languages: &str) {
+        tesseract::Engines::discard(self, languages);
+    }
+}
+
+/// One pool thread: take the best job, recognise it, reply; until the pool closes.
+fn work(shared: &Shared, mut engines: impl Recognizer) {
+    let _guard = ThreadGuard(shared);
+    loop {
+        let job = {
+            let mut queue = shared.lock();
+            loop {
+                if queue.closed {
+                    return;
+                }
+                if let Some(job) = queue.jobs.pop() {
+                    break job;
+                }
+                queue = shared
+                    .ready
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        if job.reply.is_abandoned() {
+            continue;
+        }
+        let OcrRequest {
+            image, languages, ..
+        } = &job.request;
+        let result = catch_unwind(AssertUnwindSafe(|| engines.recognize(image, languages)))
+            .unwrap_or_else(|panic| {
+                Err(OcrError::Panicked {
+                    page: image.index,
+                    detail: panic_message(panic.as_ref()),
+                })
+            });
+        if let Err(err) = &result {
+            // The instance may be in any state after a failure: build a fresh one next time.
+            engines.discard(languages);
+            tracing::warn!(page = image.index, %languages, error = %err, "ocr failed");
+        }
+        job.reply.send(result);
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ocr::tests::temp_tessdata;
+
+    fn job(priority: u8, seq: u64) -> Job {
+        let (sender, _) = mpsc::sync_channel(1);
+        Job {
+            priority,
+            seq,
+            request: OcrRequest {
+                image: PageImage {
+                    index: 0,
+                    image: image::DynamicImage::new_luma8(1, 1),
+                    dpi: 300,
+                    dpi_source: crate::engine::raster::DpiSource::Rendered,
+                },
+                languages: "eng".into(),
+                priority,
+            },
+            reply: Reply::Blocking(sender),
+        }
+    }
+
+    #[test]
+    fn higher_priority_first_then_arrival_order() {
+        let mut heap = BinaryHeap::new();
+        for (priority, seq) in [(0, 0), (5, 1), (0, 2), (5, 3), (9, 4)] {
+            heap.push(job(priority, seq));
+        }
+        let order: Vec<(u8, u64)> = std::iter::from_fn(|| heap.pop())
+            .map(|j| (j.priority, j.seq))
+            .collect();
+        assert_eq!(order, vec![(9, 4), (5, 1), (5, 3), (0, 0), (0, 2)]);
+    }
+
+    /// Panics on page 13, echoes the languages as text otherwise; counts discards.
+    struct Flaky {
+        discarded: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Recognizer for Flaky {
+        fn recognize(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError> {
+            assert_ne!(page.index, 13, "boom on page 13");
+            Ok(PageResult {
+                index: page.index,
+                width: page.image.width(),
+                height: page.image.height(),
+                dpi: page.dpi,
+                text: languages.to_owned(),
+                blocks: Vec::new(),
+                mean_confidence: None,
+                language: languages.to_owned(),
+                engine: "flaky".into(),
+            })
+        }
+        fn discard(&mut self, languages: &str) {
+            self.discarded.lock().unwrap().push(languages.to_owned());
+        }
+    }
+
+    fn request(index: u32) -> OcrRequest {
+        OcrRequest {
+            image: PageImage {
+                index,
+                image: image::DynamicImage::new_luma8(2, 2),
+                dpi: 300,
+                dpi_source: crate::engine::raster::DpiSource::Rendered,
+            },
+            languages: "eng".into(),
+            priority: 0,
+        }
+    }
+
+    #[test]
+    fn a_panic_fails_one_request_and_the_pool_keeps_serving() {
+        let dir = temp_tessdata("panic", &["eng"]);
+        let discarded = Arc::new(Mutex::new(Vec::new()));
+        let flaky_discards = Arc::clone(&discarded);
+        let options = OcrOptions {
+            threads: 1,
+            ..OcrOptions::new(&dir)
+        };
+        let pool = OcrPool::start(options, move || Flaky {
+            discarded: Arc::clone(&flaky_discards),
+        });
+        match pool.recognize_blocking(request(13)) {
+            Err(OcrError::Panicked { page: 13, detail }) => {
+                assert!(detail.contains("boom"), "{detail}")
+            }
+            other => panic!("expected a caught panic, got {other:?}"),
+        }
+        assert_eq!(*discarded.lock().unwrap(), vec!["eng".to_owned()]);
+        // The same (only) thread serves the next request.
+        assert_eq!(pool.recognize_blocking(request(1)).unwrap().index, 1);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert_eq!(
+            runtime.block_on(pool.recognize(request(2))).unwrap().index,
+            2
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,493 @@
+//! PDF documents through pdfium: page counts, page rasters and born-digital text.
+//!
+//! pdfium is a C++ library that is not thread-safe, and pdfium-render binds it once per process
+//! (a second `bind_to_library` fails). So there is one process-wide binding, handed out by
+//! [`PdfEngine::load`] as a cheap clonable handle.
+//!
+//! pdfium-render's `thread_safe` feature (on by default in 0.9.5, and on here) takes a global
+//! lock around *each* FFI call. That stops two calls running at once but not interleaving: a
+//! failed document load on one thread followed by another thread's call can change what
+//! `FPDF_GetLastError` reports, turning "password-protected" into "unknown error". So every
+//! operation here (load, inspect or render, close) runs under the engine's own lock as one unit.
+//! Rasterising therefore never runs in parallel; it costs ~60 ms a page at 300 dpi against ~1 s of
+//! OCR, so it is not the bottleneck.
+//!
+//! Each call loads the document from the bytes again: loading parses the cross-reference table
+//! only (milliseconds even for large files), and it keeps the engine free of per-job state.
+
+use image::{DynamicImage, GrayImage, RgbImage};
+use pdfium_render::prelude::{
+    PdfBitmap, PdfBitmapFormat, PdfDocument, PdfRenderConfig, Pdfium, PdfiumError,
+    PdfiumInternalError,
+};
+use std::{
+    panic::{catch_unwind, AssertUnwindSafe},
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+};
+
+/// Resolution pages are rendered at unless the page is too large for it: what the reference
+/// Tesseract setups use, and where Tesseract's LSTM models read printed text best.
+pub const DEFAULT_DPI: u32 = 300;
+
+/// PDF points per inch.
+const POINTS_PER_INCH: f64 = 72.0;
+
+/// Why a PDF operation failed. Everything but [`PdfError::Load`] and
+/// [`PdfError::AlreadyLoaded`] is about the file, not the server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PdfError {
+    /// `libpdfium.so` could not be loaded (missing file, wrong architecture, missing symbols).
+    #[error("pdfium could not be loaded from {path}: {detail}")]
+    Load {
+        /// The library path that was tried.
+        path: PathBuf,
+        /// What the loader said.
+        detail: String,
+    },
+    /// pdfium is already bound in this process to another library file; it binds only once.
+    #[error("pdfium is already loaded from {loaded}; it cannot also be loaded from {requested}")]
+    AlreadyLoaded {
+        /// The library in use.
+        loaded: PathBuf,
+        /// The library asked for now.
+        requested: PathBuf,
+    },
+    /// The document needs a password to be opened.
+    #[error("the pdf is password-protected")]
+    PasswordProtected,
+    /// The bytes are not a PDF pdfium can open (damaged, truncated, unsupported encryption).
+    #[error("{0}")]
+    Unreadable(String),
+    /// A page index past the end of the document (a caller bug, or a file that changed).
+    #[error("page {index} does not exist; the pdf has {pages} pages")]
+    NoSuchPage {
+        /// The 0-based index asked for.
+        index: u32,
+        /// Pages in the document.
+        pages: u32,
+    },
+    /// pdfium opened the page but could not render or read it.
+    #[error("page {} could not be rendered: {detail}", index + 1)]
+    Render {
+        /// The 0-based page index.
+        index: u32,
+        /// What failed.
+        detail: String,
+    },
+}
+
+/// Page count and page sizes of a document, read without rendering anything.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdfOutline {
+    /// Pages in the document.
+    pub page_count: u32,
+    /// Each page's `(width, height)` in points (1/72 inch) as displayed, i.e. after the page's
+    /// `/Rotate`. Empty when `page_count` exceeded the `max_pages` asked for, so a 3,000-page
+    /// file costs one page-count call, not 3,000 size look-ups.
+    pub page_sizes: Vec<(f32, f32)>,
+}
+
+/// One rendered page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedPage {
+    /// The page on a white background: `ImageLuma8` when every pixel is grey (a scanned
+    /// black-and-white page), `ImageRgb8` otherwise, so Tesseract can threshold colour itself.
+    pub image: DynamicImage,
+    /// The resolution it was rendered at: the requested one, or lower when the page was too large
+    /// for the pixel limits.
+    pub dpi: u32,
+}
+
+/// The process-wide pdfium binding.
+struct Shared {
+    /// The library file it was bound to.
+    library: PathBuf,
+    /// Every use of pdfium goes through this lock (see the module docs for why).
+    pdfium: Mutex<Pdfium>,
+}
+
+/// The binding, created by the first successful [`PdfEngine::load`].
+static LOADED: Mutex<Option<Arc<Shared>>> = Mutex::new(None);
+
+/// Handle on the process's pdfium: cheap to clone, `Send + Sync`, every call serialised.
+#[derive(Clone)]
+pub struct PdfEngine {
+    shared: Arc<Shared>,
+}
+
+// Shared across request handlers and workers: a compile error here, not a surprise later.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<PdfEngine>();
+};
+
+impl std::fmt::Debug for PdfEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PdfEngine")
+            .field("library", &self.shared.library)
+            .finish()
+    }
+}
+
+impl PdfEngine {
+    /// Binds pdfium from `library` (a `libpdfium.so` path), or returns the existing binding when
+    /// this process already bound the same file.
+    ///
+    /// pdfium can be bound once per process, so asking for a different file afterwards is
+    /// [`PdfError::AlreadyLoaded`]. Finding the default path is the caller's job (the API reads
+    /// `OCRCHAT_PDFIUM_LIB`).
+    pub fn load(library: impl AsRef<Path>) -> Result<PdfEngine, PdfError> {
+        let requested = library.as_ref().to_path_buf();
+        let mut loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(shared) = loaded.as_ref() {
+            if same_file(&shared.library, &requested) {
+                return Ok(PdfEngine {
+                    shared: Arc::clone(shared),
+                });
+            }
+            return Err(PdfError::AlreadyLoaded {
+                loaded: shared.library.clone(),
+                requested,
+            });
+        }
+        let bindings = Pdfium::bind_to_library(&requested).map_err(|err| PdfError::Load {
+            path: requested.clone(),
+            detail: one_line(&err),
+        })?;
+        let shared = Arc::new(Shared {
+            library: requested,
+            pdfium: Mutex::new(Pdfium::new(bindings)),
+        });
+        *loaded = Some(Arc::clone(&shared));
+        Ok(PdfEngine { shared })
+    }
+
+    /// The library file this engine is bound to.
+    pub fn library(&self) -> &Path {
+        &self.shared.library
+    }
+
+    /// Counts the pages; detects password protection ([`PdfError::PasswordProtected`]).
+    pub fn page_count(&self, bytes: &[u8]) -> Result<u32, PdfError> {
+        self.with_document(bytes, |document| Ok(page_count(document)))
+    }
+
+    /// Page count, plus each page's size when there are at most `max_pages` pages.
+    ///
+    /// Used at upload: nothing is rendered, and a file over the page limit is not walked.
+    pub fn outline(&self, bytes: &[u8], max_pages: u32) -> Result<PdfOutline, PdfError> {
+        self.with_document(bytes, |document| {
+            let count = page_count(document);
+            let mut page_sizes = Vec::new();
+            if count <= max_pages {
+                page_sizes.reserve(count as usize);
+                let pages = document.pages();
+                for index in 0..count {
+                    // Reads the size from the page dictionary without loading the page.
+                    let rect = pages
+                        .page_size(index as i32)
+                        .map_err(|err| PdfError::Render {
+                            index,
+                            detail: one_line(&err),
+                        })?;
+                    page_sizes.push((rect.width().value, rect.height().value));
+                }
+            }
+            Ok(PdfOutline {
+                page_count: count,
+                page_sizes,
+            })
+        })
+    }
+
+    /// Renders page `index` (0-based) at `target_dpi`, lowered as needed so the image has
+    /// at most `max_pixels` pixels and `max_side` pixels on its longer side.
+    ///
+    /// The effective resolution is returned with the image; a poster-sized page comes back at
+    /// a lower dpi rather than as a multi-gigabyte bitmap. Blocking: call it off the executor.
+    pub fn render_page(
+        &self,
+        bytes: &[u8],
+        index: u32,
+        target_dpi: u32,
+        max_pixels: u64,
+        max_side: u32,
+    ) -> Result<RenderedPage, PdfError> {
+        self.with_document(bytes, |document| {
+            let pages = document.pages();
+            let count = page_count(document);
+            if index >= count {
+                return Err(PdfError::NoSuchPage {
+                    index,
+                    pages: count,
+                });
+            }
+            let render_error = |err: PdfiumError| PdfError::Render {
+                index,
+                detail: one_line(&err),
+            };
+            let page = pages.get(index as i32).map_err(render_error)?;
+            let size = fit_page(
+                page.width().value,
+                page.height().value,
+                target_dpi,
+                max_pixels,
+                max_side,
+            )
+            .ok_or_else(|| PdfError::Render {
+                index,
+                detail: format!(
+                    "the page is {:.0}x{:.0} points, too large to render within {max_pixels} pixels",
+                    page.width().value,
+                    page.height().value
+                ),
+            })?;
+            // pdfium leaves image objects out of 8-bit grey bitmaps (only text and paths are
+            // drawn), so it renders 24-bit BGR into a buffer we own (no copy on the way out) and
+            // the page is reduced to grey here when it has no colour.
+            let (width, height) = (size.width as usize, size.height as usize);
+            let stride = (width * 3).div_ceil(4) * 4;
+            let mut buffer = vec![0u8; stride * height];
+            {
+                let mut bitmap = PdfBitmap::from_bytes(
+                    size.width as i32,
+                    size.height as i32,
+                    PdfBitmapFormat::BGR,
+                    &mut buffer,
+                )
+                .map_err(render_error)?;
+                let config = PdfRenderConfig::new()
+                    .set_target_size(size.width as i32, size.height as i32)
+                    .set_format(PdfBitmapFormat::BGR)
+                    .set_reverse_byte_order(false)
+                    .render_annotations(true)
+                    .render_form_data(true);
+                page.render_into_bitmap_with_config(&mut bitmap, &config)
+                    .map_err(render_error)?;
+            }
+            let image = image_from_bgr(&buffer, size.width, size.height, stride).ok_or_else(
+                || PdfError::Render {
+                    index,
+                    detail: "pdfium returned a bitmap of unexpected size".into(),
+                },
+            )?;
+            Ok(RenderedPage {
+                image,
+                dpi: size.dpi,
+            })
+        })
+    }
+
+    /// The text layer of page `index`, as pdfium extracts it (empty for a scanned page).
+    ///
+    /// Exposed for born-digital PDFs, whose text can be taken as-is instead of recognised;
+    /// whether and when to prefer it over OCR is the caller's decision.
+    pub fn page_text(&self, bytes: &[u8], index: u32) -> Result<String, PdfError> {
+        self.with_document(bytes, |document| {
+            let count = page_count(document);
+            if index >= count {
+                return Err(PdfError::NoSuchPage {
+                    index,
+                    pages: count,
+                });
+            }
+            let render_error = |err: PdfiumError| PdfError::Render {
+                index,
+                detail: one_line(&err),
+            };
+            let page = document.pages().get(index as i32).map_err(render_error)?;
+            let text = page.text().map_err(render_error)?;
+            Ok(text.all())
+        })
+    }
+
+    /// Opens the document under the engine lock and runs `f` on it. A panic inside pdfium-render
+    /// (a malformed file reaching an unexpected path) becomes [`PdfError::Unreadable`] instead
+    /// of taking down the caller.
+    fn with_document<T>(
+        &self,
+        bytes: &[u8],
+        f: impl FnOnce(&PdfDocument<'_>) -> Result<T, PdfError>,
+    ) -> Result<T, PdfError> {
+        let pdfium = self.lock();
+        catch_unwind(AssertUnwindSafe(|| {
+            let document = pdfium
+                .load_pdf_from_byte_slice(bytes, None)
+                .map_err(open_error)?;
+            f(&document)
+        }))
+        .unwrap_or_else(|_| {
+            Err(PdfError::Unreadable(
+                "the pdf made the pdf reader fail".into(),
+            ))
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Pdfium> {
+        // A panic while locked was caught in `with_document` after the document was dropped,
+        // so the binding itself is still usable.
+        self.shared
+            .pdfium
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A rendered size: pixels and the whole-number dpi that produced them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FittedSize {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Resolution in dots per inch.
+    pub dpi: u32,
+}
+
+/// Chooses the render size of a `width_pt` × `height_pt` page: `target_dpi`, lowered to a whole
+/// dpi at which the page has at most `max_pixels` pixels and `max_side` pixels per side.
+///
+/// `None` when the page has no usable size or does not fit even at 1 dpi.
+pub fn fit_page(
+    width_pt: f32,
+    height_pt: f32,
+    target_dpi: u32,
+    max_pixels: u64,
+    max_side: u32,
+) -> Option<FittedSize> {
+    let (width_in, height_in) = (
+        f64::from(width_pt) / POINTS_PER_INCH,
+        f64::from(height_pt) / POINTS_PER_INCH,
+    );
+    if !(width_in.is_finite() && height_in.is_finite() && width_in > 0.0 && height_in > 0.0) {
+        return None;
+    }
+    let mut dpi = f64::from(target_dpi.max(1));
+    let area = width_in * height_in;
+    if area * dpi * dpi > max_pixels as f64 {
+        dpi = (max_pixels as f64 / area).sqrt();
+    }
+    let longest = width_in.max(height_in);
+    if longest * dpi > f64::from(max_side) {
+        dpi = f64::from(max_side) / longest;
+    }
+    let dpi = dpi.floor();
+    if dpi < 1.0 {
+        return None;
+    }
+    // Floor keeps both limits true after rounding; a sliver page still gets one pixel.
+    let width = ((width_in * dpi).floor() as u32).max(1);
+    let height = ((height_in * dpi).floor() as u32).max(1);
+    if u64::from(width) * u64::from(height) > max_pixels || width.max(height) > max_side {
+        return None;
+    }
+    Some(FittedSize {
+        width,
+        height,
+        dpi: dpi as u32,
+    })
+}
+
+fn page_count(document: &PdfDocument<'_>) -> u32 {
+    document.pages().len().max(0) as u32
+}
+
+/// Maps a failed document load to what the user should hear.
+fn open_error(err: PdfiumError) -> PdfError {
+    match err {
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
+            PdfError::PasswordProtected
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => {
+            PdfError::Unreadable("the pdf uses an encryption this server cannot open".into())
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
+            PdfError::Unreadable("the pdf is damaged or incomplete".into())
+        }
+        other => PdfError::Unreadable(format!(
+            "the pdf could not be opened ({})",
+            one_line(&other)
+        )),
+    }
+}
+
+/// Converts padded BGR rows (pdfium aligns rows to 4 bytes) to a tight image: grey when every
+/// pixel has equal channels, RGB otherwise.
+fn image_from_bgr(raw: &[u8], width: u32, height: u32, stride: usize) -> Option<DynamicImage> {
+    let (w, h) = (width as usize, height as usize);
+    if w == 0 || h == 0 || stride < w * 3 || raw.len() < stride * h {
+        return None;
+    }
+    let rows = || raw.chunks_exact(stride).take(h).map(|row| &row[..w * 3]);
+    let grey = rows().all(|row| row.chunks_exact(3).all(|p| p[0] == p[1] && p[1] == p[2]));
+    if grey {
+        let pixels = rows()
+            .flat_map(|row| row.chunks_exact(3).map(|p| p[0]))
+            .collect();
+        GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8)
+    } else {
+        let pixels = rows()
+            .flat_map(|row| row.chunks_exact(3).flat_map(|p| [p[2], p[1], p[0]]))
+            .collect();
+        RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8)
+    }
+}
+
+/// pdfium-render formats its errors with `{:#?}`; keep them on one line for messages and logs.
+fn one_line(err: &dyn std::fmt::Debug) -> String {
+    format!("{err:?}")
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a4_renders_at_the_target_dpi() {
+        let size = fit_page(595.0, 842.0, 300, 100_000_000, 30_000).unwrap();
+        assert_eq!(size.dpi, 300);
+        assert_eq!((size.width, size.height), (2479, 3508));
+    }
+
+    #[test]
+    fn huge_pages_lower_the_dpi_to_fit_the_limits() {
+        // A 200 x 200 inch poster: 300 dpi would be 3.6 gigapixels.
+        let size = fit_page(14_400.0, 14_400.0, 300, 100_000_000, 30_000).unwrap();
+        assert_eq!(size.dpi, 50);
+        assert!(u64::from(size.width) * u64::from(size.height) <= 100_000_000);
+        // A long strip is bounded by the side limit instead.
+        let strip = fit_page(72.0, 72.0 * 500.0, 300, 100_000_000, 30_000).unwrap();
+        assert_eq!(strip.dpi, 60);
+        assert!(strip.height <= 30_000);
+    }
+
+    #[test]
+    fn degenerate_pages_have_no_size() {
+        assert_eq!(fit_page(0.0, 842.0, 300, 100_000_000, 30_000), None);
+        assert_eq!(fit_page(f32::NAN, 842.0, 300, 100_000_000, 30_000), None);
+        assert_eq!(fit_page(1.0e9, 1.0e9, 300, 100_000_000, 30_000), None);
+    }
+
+    #[test]
+    fn padded_bgr_rows_become_grey_or_rgb() {
+        // 1 x 2 pixels, rows padded from 3 to 4 bytes.
+        let grey = [7, 7, 7, 0, 9, 9, 9, 0];
+        let image = image_from_bgr(&grey, 1, 2, 4).unwrap();
+        assert_eq!(
+            image,
+            DynamicImage::ImageLuma8(GrayImage::from_raw(1, 2, vec![7, 9]).unwrap())
+        );
+        let colour = [1, 2, 3, 0, 9, 9, 9, 0];
+        let image = image_from_bgr(&colour, 1, 2, 4).unwrap();
+        assert_eq!(image.to_rgb8().as_raw(), &vec![3, 2, 1, 9, 9, 9]);
+        assert!(image_from_bgr(&colour, 2, 2, 4).is_none());
+    }
+}

@@ -1,0 +1,118 @@
+//! The job queue: apalis tasks on Redis that carry only a job id.
+
+use apalis::prelude::{TaskBuilder, TaskSink};
+use apalis_redis::{Config as RedisConfig, ConnectionManager, RedisStorage};
+use domain::JobId;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// A queue message: "work on this job". Everything else is read from the event store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OcrTask {
+    /// The job to process.
+    pub job: JobId,
+}
+
+/// Where the queue lives and how worker liveness is judged.
+#[derive(Debug, Clone)]
+pub struct QueueOptions {
+    /// Redis URL.
+    pub redis_url: String,
+    /// Prefix of every key, so deployments and tests sharing a Redis stay apart.
+    pub namespace: String,
+    /// Worker heartbeat; a worker silent for `missed_heartbeats` beats is presumed dead and its
+    /// in-flight jobs are re-enqueued by the next live worker.
+    pub heartbeat: Duration,
+    /// Beats a worker may miss before its jobs are taken back.
+    pub missed_heartbeats: usize,
+    /// How long a sweep's re-enqueue of one job blocks the next one for that job.
+    pub resweep_after: Duration,
+}
+
+impl QueueOptions {
+    /// The apalis queue name: explicit, so keys never depend on a Rust type path.
+    pub fn queue_name(&self) -> String {
+        format!("{}:ocr", self.namespace)
+    }
+
+    pub(crate) fn apalis_config(&self) -> RedisConfig {
+        RedisConfig::default()
+            .queue(self.queue_name())
+            // One job at a time per fetch: a worker never hoards jobs other workers could start.
+            .batch_size(1)
+            .heartbeat_interval(self.heartbeat)
+            .missed_heartbeats(self.missed_heartbeats)
+            .persist_results(false)
+            .idempotency_ttl(Some(self.resweep_after))
+    }
+}
+
+/// Why the queue could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Redis refused or could not be reached.
+    #[error("redis error")]
+    Redis(#[from] apalis_redis::RedisError),
+    /// apalis could not push the task.
+    #[error("could not enqueue job {job}")]
+    Push {
+        /// The job.
+        job: JobId,
+        /// The cause.
+        #[source]
+        source: apalis::prelude::TaskSinkError<apalis_redis::Error>,
+    },
+}
+
+/// A handle for pushing jobs; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    storage: RedisStorage<OcrTask>,
+    options: QueueOptions,
+}
+
+impl Queue {
+    /// Connects to Redis.
+    pub async fn connect(options: QueueOptions) -> Result<Queue, Error> {
+        let conn = connect(&options.redis_url).await?;
+        let storage = RedisStorage::new(conn).with_config(options.apalis_config());
+        Ok(Queue { storage, options })
+    }
+
+    /// Enqueues a job. Safe to call twice for one job: the second run finds it done.
+    pub async fn enqueue(&self, job: JobId) -> Result<(), Error> {
+        let mut storage = self.storage.clone();
+        storage
+            .push(OcrTask { job })
+            .await
+            .map_err(|source| Error::Push { job, source })
+    }
+
+    /// Enqueues a job again unless this was already done within `resweep_after`: the stranded
+    /// job sweep uses it so a job that stays stuck is pushed once per period, not once per sweep.
+    pub async fn enqueue_once_per_period(&self, job: JobId) -> Result<(), Error> {
+        let mut storage = self.storage.clone();
+        let task = TaskBuilder::new(OcrTask { job })
+            .idempotency_key(format!("sweep:{job}"))
+            .build();
+        storage
+            .push_task(task)
+            .await
+            .map_err(|source| Error::Push { job, source })
+    }
+
+    /// The options this queue was opened with.
+    pub fn options(&self) -> &QueueOptions {
+        &self.options
+    }
+
+    pub(crate) fn storage(&self) -> RedisStorage<OcrTask> {
+        self.storage.clone()
+    }
+}
+
+/// A managed connection that reconnects by itself after Redis restarts.
+pub(crate) async fn connect(url: &str) -> Result<ConnectionManager, apalis_redis::RedisError> {
+    let client = apalis_redis::Client::open(url)?;
+    client.get_connection_manager().await
+}

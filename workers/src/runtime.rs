@@ -1,0 +1,143 @@
+//! Running workers: apalis workers on the Redis queue, plus a sweep that re-enqueues stranded
+//! jobs from the event store's point of view.
+//!
+//! Two mechanisms bring a job back after a failure, on purpose:
+//! - apalis' heartbeat: a worker that stops beating has its in-flight tasks re-enqueued by a live
+//!   worker (bounded by `heartbeat × missed_heartbeats`);
+//! - the sweep: any job still `pending`/`processing` whose projection has not moved for
+//!   `stale_after` is pushed again. This covers what the queue cannot know: a Redis restart that
+//!   lost its (non-persisted) lists, or retries exhausted while Postgres was down. Enqueueing a job
+//!   twice is harmless, because processing is idempotent per page.
+
+use crate::{
+    process::{Outcome, Processor},
+    queue::{OcrTask, Queue},
+};
+use apalis::{
+    layers::{
+        retry::{backoff::ExponentialBackoffMaker, backoff::MakeBackoff, HasherRng, RetryPolicy},
+        WorkerBuilderExt,
+    },
+    prelude::{BoxDynError, Data, WorkerBuilder},
+};
+use std::{sync::Arc, time::Duration};
+use storage::Store;
+use tokio_util::sync::CancellationToken;
+
+/// How the worker side of a process runs.
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    /// Jobs worked on at once by this process.
+    pub concurrency: usize,
+    /// Delivery attempts per task (the first plus retries with backoff).
+    pub attempts: u32,
+    /// A non-final job whose projection has not changed for this long is re-enqueued.
+    pub stale_after: Duration,
+    /// How often the sweep looks.
+    pub sweep_every: Duration,
+    /// Prefix for this process' apalis worker names (unique per process).
+    pub name: String,
+}
+
+/// The apalis handler: one queue message, one job.
+async fn handle(task: OcrTask, processor: Data<Arc<Processor>>) -> Result<(), BoxDynError> {
+    match processor.process(task.job).await {
+        Ok(outcome) => {
+            match &outcome {
+                Outcome::Done => tracing::info!(job = %task.job, "job done"),
+                Outcome::Failed(reason) => tracing::info!(job = %task.job, %reason, "job failed"),
+                Outcome::AlreadyFinished => {
+                    tracing::debug!(job = %task.job, "job already finished")
+                }
+                Outcome::Unknown => tracing::warn!(job = %task.job, "queued job does not exist"),
+            }
+            Ok(())
+        }
+        Err(err) => Err(Box::new(err)),
+    }
+}
+
+/// Runs workers and the sweep until `shutdown` is cancelled. A worker that stops on a backend
+/// error (Redis gone) is rebuilt after a pause, so a Redis restart does not end processing.
+pub async fn run(
+    processor: Arc<Processor>,
+    queue: Queue,
+    store: Store,
+    options: RuntimeOptions,
+    shutdown: CancellationToken,
+) {
+    let sweep = tokio::spawn(sweep_loop(
+        store,
+        queue.clone(),
+        options.clone(),
+        shutdown.clone(),
+    ));
+    let mut generation = 0u32;
+    while !shutdown.is_cancelled() {
+        generation += 1;
+        let backoff = ExponentialBackoffMaker::new(
+            Duration::from_millis(500),
+            Duration::from_secs(30),
+            0.5,
+            HasherRng::default(),
+        )
+        .map(|mut maker| maker.make_backoff());
+        let Ok(backoff) = backoff else {
+            tracing::error!("invalid retry backoff settings");
+            break;
+        };
+        let worker = WorkerBuilder::new(format!("{}-{generation}", options.name))
+            .backend(queue.storage())
+            // concurrency before retry: the other order hung without retrying (SETUP-NOTES).
+            .concurrency(options.concurrency)
+            .retry(
+                RetryPolicy::retries(options.attempts.saturating_sub(1) as usize)
+                    .with_backoff(backoff),
+            )
+            .data(Arc::clone(&processor))
+            .build(handle);
+        let stop = shutdown.clone();
+        let result = worker
+            .run_until(async move {
+                stop.cancelled().await;
+                Ok::<(), std::io::Error>(())
+            })
+            .await;
+        match result {
+            Ok(()) if shutdown.is_cancelled() => break,
+            Ok(()) => tracing::warn!("worker stopped; restarting"),
+            Err(err) => tracing::warn!(error = %err, "worker stopped on an error; restarting"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+    sweep.abort();
+}
+
+/// Periodically re-enqueues jobs that should be moving but are not.
+async fn sweep_loop(
+    store: Store,
+    queue: Queue,
+    options: RuntimeOptions,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(options.sweep_every) => {}
+        }
+        match store.stale_jobs(options.stale_after).await {
+            Ok(jobs) => {
+                for job in jobs {
+                    tracing::info!(%job, "re-enqueueing stranded job");
+                    if let Err(err) = queue.enqueue_once_per_period(job).await {
+                        tracing::warn!(%job, error = %err, "could not re-enqueue");
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "stranded-job sweep failed"),
+        }
+    }
+}
