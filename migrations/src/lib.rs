@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_core;
 mod m20261124_000002_billing;
+mod m20261124_000003_page_images;
 
 /// Lists every migration in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_create_core::Migration),
             Box::new(m20261124_000002_billing::Migration),
+            Box::new(m20261124_000003_page_images::Migration),
         ]
     }
 }

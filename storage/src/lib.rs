@@ -17,6 +17,7 @@ mod error;
 pub mod event_store;
 pub mod idempotency;
 pub mod notify;
+pub mod page_images;
 pub mod projection;
 pub mod read;
 mod upcast;

@@ -9,12 +9,12 @@ use crate::engine::{
     input::{InputError, Limits},
     ocr::{OcrError, OcrPool, OcrRequest},
     pdf::PdfEngine,
-    raster::render_page,
+    raster::{render_page, PageImage},
 };
 use domain::{job, EventMeta, FileKind, Job, JobId, LanguageSpec, PageIndex, PageResult};
 use futures::{StreamExt, TryStreamExt};
 use std::sync::Arc;
-use storage::Store;
+use storage::{page_images::PageImageBlob, Store};
 
 /// Tuning for the processor.
 #[derive(Debug, Clone)]
@@ -217,7 +217,9 @@ impl Processor {
                 let languages = languages.clone();
                 let append_lock = Arc::clone(&append_lock);
                 async move {
-                    let result = self.recognise_page(bytes, kind, page, languages).await?;
+                    let result = self
+                        .recognise_page(id, bytes, kind, page, languages)
+                        .await?;
                     let _guard = append_lock.lock().await;
                     match self
                         .store
@@ -241,6 +243,7 @@ impl Processor {
     /// Rasterises one page (blocking pool) and recognises it (OCR pool).
     async fn recognise_page(
         &self,
+        job: JobId,
         bytes: Arc<Vec<u8>>,
         kind: FileKind,
         page: PageIndex,
@@ -248,10 +251,15 @@ impl Processor {
     ) -> Result<PageResult, ProcessError> {
         let pdf = Arc::clone(&self.pdf);
         let limits = self.options.limits.clone();
-        let image =
-            tokio::task::spawn_blocking(move || render_page(&bytes, kind, page.0, &pdf, &limits))
-                .await
-                .map_err(|e| ProcessError::Join(e.to_string()))??;
+        let (image, blob) = tokio::task::spawn_blocking(move || {
+            let image = render_page(&bytes, kind, page.0, &pdf, &limits)?;
+            let blob = encode_page_image(&image);
+            Ok::<_, ProcessError>((image, blob))
+        })
+        .await
+        .map_err(|e| ProcessError::Join(e.to_string()))??;
+        // Kept for exports (the searchable PDF), since the upload is deleted when the job ends.
+        self.store.put_page_image(job, &blob).await?;
         let result = self
             .pool
             .recognize(OcrRequest {
@@ -288,6 +296,33 @@ impl Processor {
             Ok(_) => Ok(Outcome::Failed(reason)),
             Err(_) => Ok(Outcome::AlreadyFinished),
         }
+    }
+}
+
+/// JPEG quality of stored page images: text edges stay crisp for viewers and PDF exports at a
+/// fraction of PNG's size on scans.
+const PAGE_IMAGE_QUALITY: u8 = 85;
+
+/// Compresses a rendered page for storage.
+fn encode_page_image(page: &PageImage) -> PageImageBlob {
+    let mut data = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut data, PAGE_IMAGE_QUALITY);
+    let encoded = match &page.image {
+        image::DynamicImage::ImageLuma8(grey) => grey.write_with_encoder(encoder),
+        other => other.to_rgb8().write_with_encoder(encoder),
+    };
+    if let Err(err) = encoded {
+        // Encoding an in-memory buffer only fails on a bug; keep OCR going without an image.
+        tracing::warn!(page = page.index, error = %err, "could not encode page image");
+        data.clear();
+    }
+    PageImageBlob {
+        index: page.index,
+        mime: "image/jpeg".into(),
+        width: page.image.width(),
+        height: page.image.height(),
+        dpi: page.dpi,
+        data,
     }
 }
 
