@@ -3,7 +3,7 @@
 use crate::{
     config::Config,
     error::{json_errors, ApiError},
-    routes::{health::HealthApi, ocr::OcrApi},
+    routes::{account::AccountApi, health::HealthApi, ocr::OcrApi},
 };
 use anyhow::Context;
 use domain::LanguageSpec;
@@ -42,6 +42,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Resolves who is calling (401 for a bad token), with this server's trusted proxies.
+    pub async fn caller(
+        &self,
+        credentials: &crate::auth::Credentials,
+        req: &poem::Request,
+    ) -> Result<crate::auth::Caller, ApiError> {
+        crate::auth::Caller::resolve(&self.store, credentials, req, &self.config.trusted_proxies)
+            .await
+    }
+
     /// Refuses languages whose traineddata is not installed here, naming them.
     pub fn ensure_installed(&self, spec: &LanguageSpec) -> Result<(), ApiError> {
         if let LanguageSpec::Named(names) = spec {
@@ -98,13 +108,17 @@ impl Running {
 
 /// The OpenAPI service: every endpoint and schema, as committed in `openapi/openapi.json`.
 /// Handlers reach the shared state through `Data`, so the spec is generated without any.
-pub fn openapi_service() -> OpenApiService<(OcrApi, HealthApi), ()> {
-    OpenApiService::new((OcrApi, HealthApi), "ocrchat", env!("CARGO_PKG_VERSION"))
-        .description(
-            "Self-hostable OCR.chat-compatible OCR API: one request turns an image or PDF into \
+pub fn openapi_service() -> OpenApiService<(OcrApi, AccountApi, HealthApi), ()> {
+    OpenApiService::new(
+        (OcrApi, AccountApi, HealthApi),
+        "ocrchat",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Self-hostable OCR.chat-compatible OCR API: one request turns an image or PDF into \
              text, Markdown and JSON, metered per page.",
-        )
-        .server("/")
+    )
+    .server("/")
 }
 
 /// The spec as pretty JSON, exactly as committed in `openapi/openapi.json` and served at

@@ -1,12 +1,15 @@
 //! Who is calling: an account (by token) or an anonymous client (by IP).
 
+use crate::config::IpRange;
 use crate::error::ApiError;
-use domain::{AccountId, Owner};
+use domain::{billing::Plan, AccountId, Owner};
 use poem::Request;
 use poem_openapi::{
     auth::{ApiKey, Bearer},
     SecurityScheme,
 };
+use std::net::IpAddr;
+use storage::billing::Subject;
 use storage::Store;
 
 /// `Authorization: Bearer <token>`.
@@ -34,8 +37,8 @@ pub enum Credentials {
 /// A resolved caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
-    /// A valid token's account.
-    Account(AccountId),
+    /// A valid token's account, with its plan.
+    Account(AccountId, Plan),
     /// No token; metered and identified by client address.
     Anonymous {
         /// Client IP as the server sees it.
@@ -50,6 +53,7 @@ impl Caller {
         store: &Store,
         credentials: &Credentials,
         req: &Request,
+        trusted_proxies: &[IpRange],
     ) -> Result<Caller, ApiError> {
         let token = match credentials {
             Credentials::Bearer(BearerToken(b)) => Some(b.token.as_str()),
@@ -68,17 +72,19 @@ impl Caller {
         };
         match token {
             Some(token) => match store.authenticate(token).await? {
-                Some(account) => Ok(Caller::Account(account)),
+                Some(account) => Ok(Caller::Account(account.id, account.plan)),
                 None => Err(ApiError::unauthorized("invalid or revoked API token")),
             },
-            None => Ok(Caller::Anonymous { ip: client_ip(req) }),
+            None => Ok(Caller::Anonymous {
+                ip: client_ip(req, trusted_proxies),
+            }),
         }
     }
 
     /// The owner a new job gets.
     pub fn owner(&self) -> Owner {
         match self {
-            Caller::Account(id) => Owner::Account { id: *id },
+            Caller::Account(id, _) => Owner::Account { id: *id },
             Caller::Anonymous { ip } => Owner::Anonymous { ip: ip.clone() },
         }
     }
@@ -87,18 +93,52 @@ impl Caller {
     /// Anonymous jobs are readable by UUID to anonymous callers; account jobs only by the account.
     pub fn may_read(&self, owner_account: Option<AccountId>) -> bool {
         match (self, owner_account) {
-            (Caller::Account(me), Some(owner)) => *me == owner,
+            (Caller::Account(me, _), Some(owner)) => *me == owner,
             (Caller::Anonymous { .. }, None) => true,
-            (Caller::Account(_), None) | (Caller::Anonymous { .. }, Some(_)) => false,
+            (Caller::Account(..), None) | (Caller::Anonymous { .. }, Some(_)) => false,
+        }
+    }
+
+    /// The caller's plan.
+    pub fn plan(&self) -> Plan {
+        match self {
+            Caller::Account(_, plan) => *plan,
+            Caller::Anonymous { .. } => Plan::Anonymous,
+        }
+    }
+
+    /// Who pays in the ledger (and whose Idempotency-Keys these are).
+    pub fn subject(&self) -> Subject {
+        match self {
+            Caller::Account(id, _) => Subject::account(*id),
+            Caller::Anonymous { ip } => Subject::ip(ip),
         }
     }
 }
 
-/// The peer address. (`X-Forwarded-For` is not trusted: a caller could set it to reset its own
-/// anonymous allowance.)
-fn client_ip(req: &Request) -> String {
-    match req.remote_addr().as_socket_addr() {
-        Some(addr) => addr.ip().to_string(),
-        None => req.remote_addr().to_string(),
+/// The client's address: the peer, unless the peer is a trusted proxy, in which case the
+/// right-most address of `X-Forwarded-For` that is not itself a trusted proxy. An untrusted peer's
+/// `X-Forwarded-For` is ignored: otherwise any caller could reset its own anonymous allowance.
+fn client_ip(req: &Request, trusted: &[IpRange]) -> String {
+    let Some(peer) = req.remote_addr().as_socket_addr().map(|a| a.ip()) else {
+        return req.remote_addr().to_string();
+    };
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|r| r.contains(ip));
+    if !is_trusted(peer) {
+        return peer.to_string();
     }
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| part.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !is_trusted(*ip))
+        .unwrap_or(peer)
+        .to_string()
 }

@@ -6,7 +6,9 @@ use crate::{
 };
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use domain::billing::Plan;
 use std::{net::SocketAddr, process::ExitCode};
+use storage::billing::Subject;
 
 const ENVIRONMENT: &str = "\
 Environment variables (defaults work on a developer machine):
@@ -30,6 +32,14 @@ Environment variables (defaults work on a developer machine):
   OCRCHAT_HEARTBEAT_SECS       worker heartbeat; 3 missed beats hand its jobs over [5]
   OCRCHAT_STALE_AFTER_SECS     re-enqueue unfinished jobs untouched this long [300]
   OCRCHAT_SWEEP_EVERY_SECS     how often to look for such jobs [30]
+  OCRCHAT_PRICE_CPU_PAGE       credits per cpu page [1]
+  OCRCHAT_PRICE_VLM_PAGE       credits per vlm page [5]
+  OCRCHAT_ANON_DAILY_CREDITS   anonymous allowance per client IP per UTC day [10]
+  OCRCHAT_ANON_FILE_PAGES      anonymous: most pages per file [5]
+  OCRCHAT_FREE_MONTHLY_CREDITS free accounts: allowance per UTC month [100]
+  OCRCHAT_FREE_FILE_PAGES      free accounts: most pages per file [20]
+  OCRCHAT_PAID_FILE_PAGES      paid accounts: most pages per file [500]
+  OCRCHAT_TRUSTED_PROXIES      proxies whose X-Forwarded-For is believed (IPs/CIDRs, comma-separated) []
   RUST_LOG                     log filter [info]";
 
 /// ocrchat: a self-hostable OCR API (OCR.chat-compatible).
@@ -51,6 +61,16 @@ enum Command {
     Api,
     /// Run only workers (any number, on any machine sharing Postgres and Redis).
     Worker,
+    /// Manage accounts and their plans.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Add purchased credits to an account (making it a paid account).
+    Credits {
+        #[command(subcommand)]
+        command: CreditsCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -61,8 +81,46 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create an account on a plan.
+    Create {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+        /// `free` (monthly allowance) or `paid` (purchased credits, priority).
+        #[arg(long, default_value = "free")]
+        plan: Plan,
+    },
+    /// Move an account to another plan.
+    SetPlan {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+        /// `free` or `paid`.
+        #[arg(long)]
+        plan: Plan,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CreditsCommand {
+    /// Add credits to an account's balance; a free account becomes paid.
+    Add {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+        /// How many credits (a cpu page costs 1 by default).
+        #[arg(long)]
+        credits: u64,
+        /// A note kept in the ledger (e.g. an invoice number).
+        #[arg(long, default_value = "purchase")]
+        note: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum TokenCommand {
-    /// Create a token for an account (creating the account if needed); prints it once.
+    /// Create a token for an account (creating a free account if needed); prints it once.
     Create {
         /// The account's email.
         #[arg(long)]
@@ -70,6 +128,12 @@ enum TokenCommand {
     },
     /// Revoke every token of an account.
     Revoke {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Issue a new token and revoke the others; prints the new one once.
+    Rotate {
         /// The account's email.
         #[arg(long)]
         email: String,
@@ -153,6 +217,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { command } => token(config, command).await,
+        Command::Account { command } => account(config, command).await,
+        Command::Credits { command } => credits(config, command).await,
     }
 }
 
@@ -189,10 +255,55 @@ async fn wait_for_signal() {
     let _ = ctrl_c.await;
 }
 
-async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
-    let store = storage::Store::connect(&storage::Options::new(&config.database_url))
+async fn connect(config: &Config) -> anyhow::Result<storage::Store> {
+    storage::Store::connect(&storage::Options::new(&config.database_url))
         .await
-        .context("connecting to Postgres")?;
+        .context("connecting to Postgres")
+}
+
+async fn account(config: Config, command: AccountCommand) -> anyhow::Result<()> {
+    let store = connect(&config).await?;
+    match command {
+        AccountCommand::Create { email, plan } => {
+            let account = store.create_account(&email, plan).await?;
+            println!("created {} on the {} plan", account.email, account.plan);
+        }
+        AccountCommand::SetPlan { email, plan } => {
+            let account = store.account_by_email(&email).await?;
+            store.set_plan(account.id, plan).await?;
+            println!("{} is now on the {plan} plan", account.email);
+        }
+    }
+    Ok(())
+}
+
+async fn credits(config: Config, command: CreditsCommand) -> anyhow::Result<()> {
+    let store = connect(&config).await?;
+    match command {
+        CreditsCommand::Add {
+            email,
+            credits,
+            note,
+        } => {
+            let account = store.account_by_email(&email).await?;
+            store.grant_credits(account.id, credits, &note).await?;
+            if account.plan != Plan::Paid {
+                store.set_plan(account.id, Plan::Paid).await?;
+            }
+            let usage = store
+                .usage(&Subject::account(account.id), Plan::Paid, &config.pricing)
+                .await?;
+            println!(
+                "added {credits} credits to {}; balance {}",
+                account.email, usage.remaining
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
+    let store = connect(&config).await?;
     match command {
         TokenCommand::Create { email } => {
             let account = match store.account_by_email(&email).await {
@@ -206,6 +317,15 @@ async fn token(config: Config, command: TokenCommand) -> anyhow::Result<()> {
             };
             let issued = store.create_token(account.id).await?;
             eprintln!("token for {} (shown once, store it safely):", account.email);
+            println!("{}", issued.token);
+        }
+        TokenCommand::Rotate { email } => {
+            let account = store.account_by_email(&email).await?;
+            let issued = store.rotate_token(account.id).await?;
+            eprintln!(
+                "new token for {} (old ones revoked; shown once):",
+                account.email
+            );
             println!("{}", issued.token);
         }
         TokenCommand::Revoke { email } => {

@@ -4,7 +4,11 @@
 //! cache directory the install script fills). A variable that is set but unparsable is an error,
 //! never a silent default.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
 
 /// A variable that could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,60 @@ pub struct Config {
     pub limits: Limits,
     /// Worker tuning.
     pub worker: WorkerConfig,
+    /// Plans and prices.
+    pub pricing: domain::billing::Pricing,
+    /// Proxies whose `X-Forwarded-For` is believed (`OCRCHAT_TRUSTED_PROXIES`, comma-separated
+    /// addresses or CIDR ranges; empty by default, so the peer address is the client).
+    pub trusted_proxies: Vec<IpRange>,
+}
+
+/// An address or CIDR range (`10.0.0.0/8`, `::1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    /// Whether `ip` is inside the range.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for IpRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.trim(), None),
+        };
+        let network: IpAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or(format!("bad prefix /{p}"))?,
+            None => max,
+        };
+        Ok(IpRange { network, prefix })
+    }
 }
 
 /// Limits on what a request may ask for.
@@ -133,6 +191,34 @@ impl Config {
                 stale_after: Duration::from_secs(parsed("OCRCHAT_STALE_AFTER_SECS", 300)?.max(1)),
                 sweep_every: Duration::from_secs(parsed("OCRCHAT_SWEEP_EVERY_SECS", 30)?.max(1)),
             },
+            pricing: {
+                let d = domain::billing::Pricing::default();
+                domain::billing::Pricing {
+                    cpu_page: parsed("OCRCHAT_PRICE_CPU_PAGE", d.cpu_page)?,
+                    vlm_page: parsed("OCRCHAT_PRICE_VLM_PAGE", d.vlm_page)?,
+                    anonymous_daily: parsed("OCRCHAT_ANON_DAILY_CREDITS", d.anonymous_daily)?,
+                    anonymous_file_pages: parsed(
+                        "OCRCHAT_ANON_FILE_PAGES",
+                        d.anonymous_file_pages,
+                    )?,
+                    free_monthly: parsed("OCRCHAT_FREE_MONTHLY_CREDITS", d.free_monthly)?,
+                    free_file_pages: parsed("OCRCHAT_FREE_FILE_PAGES", d.free_file_pages)?,
+                    paid_file_pages: parsed("OCRCHAT_PAID_FILE_PAGES", d.paid_file_pages)?,
+                }
+            },
+            trusted_proxies: match var("OCRCHAT_TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(value) => value
+                    .split(',')
+                    .filter(|p| !p.trim().is_empty())
+                    .map(|p| p.parse())
+                    .collect::<Result<Vec<IpRange>, String>>()
+                    .map_err(|reason| ConfigError {
+                        name: "OCRCHAT_TRUSTED_PROXIES",
+                        value: value.clone(),
+                        reason,
+                    })?,
+            },
         })
     }
 
@@ -177,6 +263,19 @@ fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ip_ranges_match_addresses() {
+        let r: IpRange = "10.1.0.0/16".parse().unwrap();
+        assert!(r.contains("10.1.200.3".parse().unwrap()));
+        assert!(!r.contains("10.2.0.1".parse().unwrap()));
+        let one: IpRange = "::1".parse().unwrap();
+        assert!(one.contains("::1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.1".parse().unwrap()));
+        let all: IpRange = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains("8.8.8.8".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<IpRange>().is_err());
+    }
 
     #[test]
     fn passwords_are_redacted() {

@@ -45,6 +45,14 @@ pub enum ApiError {
     /// No such job, or it belongs to someone else.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+    /// The resource is not in a state that allows this yet (download or chat before the job is
+    /// done; a request whose Idempotency-Key is still being accepted).
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// The request contradicts an earlier one (an Idempotency-Key reused with a different file
+    /// or fields).
+    #[oai(status = 422)]
+    Unprocessable(Json<ErrorBody>),
     /// A dependency (database, queue) is unavailable; retry later.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
@@ -68,6 +76,16 @@ impl ApiError {
     /// `401` with a message.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         ApiError::Unauthorized(body(message))
+    }
+
+    /// `409` with a message.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        ApiError::Conflict(body(message))
+    }
+
+    /// `422` with a message.
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        ApiError::Unprocessable(body(message))
     }
 
     /// `404` for a job, never saying whether it exists for someone else.

@@ -141,7 +141,7 @@ impl Store {
     }
 
     /// The account a presented token belongs to; `None` for unknown, malformed or revoked tokens.
-    pub async fn authenticate(&self, token: &str) -> Result<Option<AccountId>> {
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Account>> {
         let Some((id, secret)) = parse_token(token.trim()) else {
             return Ok(None);
         };
@@ -149,7 +149,30 @@ impl Store {
             return Ok(None);
         };
         let matches: bool = hash_secret(secret).ct_eq(&row.secret_hash).into();
-        Ok((matches && row.revoked_at.is_none()).then_some(AccountId(row.account_id)))
+        if !matches || row.revoked_at.is_some() {
+            return Ok(None);
+        }
+        Ok(accounts::Entity::find_by_id(row.account_id)
+            .one(&self.db)
+            .await?
+            .map(account_from))
+    }
+
+    /// Issues a new token and revokes every other live token of the account, in that order, so
+    /// the account is never without a working token.
+    pub async fn rotate_token(&self, account: AccountId) -> Result<IssuedToken> {
+        let issued = self.create_token(account).await?;
+        api_tokens::Entity::update_many()
+            .col_expr(
+                api_tokens::Column::RevokedAt,
+                Expr::value(Utc::now().fixed_offset()),
+            )
+            .filter(api_tokens::Column::AccountId.eq(account.0))
+            .filter(api_tokens::Column::Id.ne(issued.id))
+            .filter(api_tokens::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(issued)
     }
 
     /// Revokes every live token of an account; returns how many were revoked.

@@ -62,6 +62,10 @@ impl Notifications {
                         }
                     }
                     Err(err) => {
+                        if tx.strong_count() == 1 {
+                            // Every `Notifications` handle is gone (the service stopped).
+                            break;
+                        }
                         tracing::warn!(error = %err, "LISTEN connection lost, reconnecting");
                         tokio::time::sleep(Duration::from_millis(500)).await;
                         if let Ok(mut fresh) = PgListener::connect(&url).await {

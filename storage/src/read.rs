@@ -105,9 +105,9 @@ impl Store {
 }
 
 impl Store {
-    /// Jobs that are not final and whose projection has not moved for `older_than`: candidates
-    /// for re-enqueueing after a lost queue message or a dead worker.
-    pub async fn stale_jobs(&self, older_than: std::time::Duration) -> Result<Vec<JobId>> {
+    /// Jobs that are not final and whose projection has not moved for `older_than`, with their
+    /// plan priority: candidates for re-enqueueing after a lost queue message or a dead worker.
+    pub async fn stale_jobs(&self, older_than: std::time::Duration) -> Result<Vec<(JobId, u8)>> {
         let cutoff =
             Utc::now() - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::MAX);
         let ids: Vec<uuid::Uuid> = jobs::Entity::find()
@@ -120,6 +120,16 @@ impl Store {
             .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(ids.into_iter().map(JobId).collect())
+        let mut stale = Vec::with_capacity(ids.len());
+        for id in ids {
+            let job = self.load_job(JobId(id)).await?;
+            let priority = job
+                .submission
+                .as_ref()
+                .and_then(|s| s.plan)
+                .map_or(0, |p| p.priority());
+            stale.push((JobId(id), priority));
+        }
+        Ok(stale)
     }
 }

@@ -221,3 +221,71 @@ async fn projections_rebuilt_from_events_are_identical_and_uploads_go_with_the_j
     );
     db.drop().await;
 }
+
+#[tokio::test]
+async fn a_failed_job_is_charged_for_its_recognised_pages_and_refunded_the_rest() {
+    use domain::billing::{Plan, Pricing};
+    use storage::billing::{Charge, Subject};
+    let db = TestDb::create().await;
+    let id = JobId::new_v7();
+    let charge = Charge {
+        subject: Subject::ip("192.0.2.1"),
+        plan: Plan::Anonymous,
+        pricing: Pricing::default(),
+        tier: Tier::Cpu,
+    };
+    db.store
+        .submit_job(id, submission(3), vec![1], Some(&charge), None)
+        .await
+        .unwrap();
+    db.store
+        .append(
+            id,
+            1,
+            vec![JobEvent::PageRecognized { page: page(0) }],
+            EventMeta::default(),
+        )
+        .await
+        .unwrap();
+    // A replayed page event (another worker) cannot charge twice: the append itself conflicts.
+    assert!(db
+        .store
+        .append(
+            id,
+            1,
+            vec![JobEvent::PageRecognized { page: page(0) }],
+            EventMeta::default()
+        )
+        .await
+        .is_err());
+    db.store
+        .append(
+            id,
+            2,
+            vec![JobEvent::Failed { reason: "x".into() }],
+            EventMeta::default(),
+        )
+        .await
+        .unwrap();
+    let charges = db.store.job_charges(id).await.unwrap();
+    assert_eq!(
+        (
+            charges.reserved,
+            charges.charged,
+            charges.pages_charged,
+            charges.refunded
+        ),
+        (3, 1, 1, 2)
+    );
+    let usage = db
+        .store
+        .usage(
+            &Subject::ip("192.0.2.1"),
+            Plan::Anonymous,
+            &Pricing::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((usage.used, usage.cap, usage.remaining), (1, Some(10), 9));
+    db.drop().await;
+}

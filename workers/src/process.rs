@@ -207,6 +207,7 @@ impl Processor {
             .ok_or(ProcessError::Storage(storage::Error::JobNotFound(id)))?;
         let kind = submission.file.kind;
         let languages = tesseract_languages(&submission.language_spec);
+        let priority = submission.plan.map_or(0, |p| p.priority());
         let bytes = Arc::new(self.store.upload(id).await?);
         // Appends of one job are serialised in-process; conflicts then only come from another
         // process racing on the same job, which `decide_and_append` resolves.
@@ -218,7 +219,7 @@ impl Processor {
                 let append_lock = Arc::clone(&append_lock);
                 async move {
                     let result = self
-                        .recognise_page(id, bytes, kind, page, languages)
+                        .recognise_page(id, bytes, kind, page, languages, priority)
                         .await?;
                     let _guard = append_lock.lock().await;
                     match self
@@ -248,6 +249,7 @@ impl Processor {
         kind: FileKind,
         page: PageIndex,
         languages: String,
+        priority: u8,
     ) -> Result<PageResult, ProcessError> {
         let pdf = Arc::clone(&self.pdf);
         let limits = self.options.limits.clone();
@@ -265,7 +267,7 @@ impl Processor {
             .recognize(OcrRequest {
                 image,
                 languages,
-                priority: 0,
+                priority,
             })
             .await?;
         Ok(result)

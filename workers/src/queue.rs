@@ -29,15 +29,46 @@ pub struct QueueOptions {
     pub resweep_after: Duration,
 }
 
-impl QueueOptions {
-    /// The apalis queue name: explicit, so keys never depend on a Rust type path.
-    pub fn queue_name(&self) -> String {
-        format!("{}:ocr", self.namespace)
+/// Which of the two queues a job goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lane {
+    /// Paid plans: its own workers, so a backlog of free work never delays it, and its pages
+    /// are served first by the OCR pool.
+    Priority,
+    /// Free and anonymous work.
+    Standard,
+}
+
+impl Lane {
+    /// Both lanes, priority first.
+    pub const ALL: [Lane; 2] = [Lane::Priority, Lane::Standard];
+
+    /// The lane of a plan priority (`domain::billing::Plan::priority`).
+    pub fn for_priority(priority: u8) -> Lane {
+        if priority > 0 {
+            Lane::Priority
+        } else {
+            Lane::Standard
+        }
     }
 
-    pub(crate) fn apalis_config(&self) -> RedisConfig {
+    fn suffix(self) -> &'static str {
+        match self {
+            Lane::Priority => "ocr:priority",
+            Lane::Standard => "ocr",
+        }
+    }
+}
+
+impl QueueOptions {
+    /// The apalis queue name of a lane: explicit, so keys never depend on a Rust type path.
+    pub fn queue_name(&self, lane: Lane) -> String {
+        format!("{}:{}", self.namespace, lane.suffix())
+    }
+
+    pub(crate) fn apalis_config(&self, lane: Lane) -> RedisConfig {
         RedisConfig::default()
-            .queue(self.queue_name())
+            .queue(self.queue_name(lane))
             // One job at a time per fetch: a worker never hoards jobs other workers could start.
             .batch_size(1)
             .heartbeat_interval(self.heartbeat)
@@ -67,7 +98,8 @@ pub enum Error {
 /// A handle for pushing jobs; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Queue {
-    storage: RedisStorage<OcrTask>,
+    priority: RedisStorage<OcrTask>,
+    standard: RedisStorage<OcrTask>,
     options: QueueOptions,
 }
 
@@ -75,13 +107,20 @@ impl Queue {
     /// Connects to Redis.
     pub async fn connect(options: QueueOptions) -> Result<Queue, Error> {
         let conn = connect(&options.redis_url).await?;
-        let storage = RedisStorage::new(conn).with_config(options.apalis_config());
-        Ok(Queue { storage, options })
+        let priority =
+            RedisStorage::new(conn.clone()).with_config(options.apalis_config(Lane::Priority));
+        let standard = RedisStorage::new(conn).with_config(options.apalis_config(Lane::Standard));
+        Ok(Queue {
+            priority,
+            standard,
+            options,
+        })
     }
 
-    /// Enqueues a job. Safe to call twice for one job: the second run finds it done.
-    pub async fn enqueue(&self, job: JobId) -> Result<(), Error> {
-        let mut storage = self.storage.clone();
+    /// Enqueues a job on the lane of its plan priority. Safe to call twice for one job: the
+    /// second run finds it done.
+    pub async fn enqueue(&self, job: JobId, priority: u8) -> Result<(), Error> {
+        let mut storage = self.storage(Lane::for_priority(priority));
         storage
             .push(OcrTask { job })
             .await
@@ -90,8 +129,8 @@ impl Queue {
 
     /// Enqueues a job again unless this was already done within `resweep_after`: the stranded
     /// job sweep uses it so a job that stays stuck is pushed once per period, not once per sweep.
-    pub async fn enqueue_once_per_period(&self, job: JobId) -> Result<(), Error> {
-        let mut storage = self.storage.clone();
+    pub async fn enqueue_once_per_period(&self, job: JobId, priority: u8) -> Result<(), Error> {
+        let mut storage = self.storage(Lane::for_priority(priority));
         let task = TaskBuilder::new(OcrTask { job })
             .idempotency_key(format!("sweep:{job}"))
             .build();
@@ -106,8 +145,11 @@ impl Queue {
         &self.options
     }
 
-    pub(crate) fn storage(&self) -> RedisStorage<OcrTask> {
-        self.storage.clone()
+    pub(crate) fn storage(&self, lane: Lane) -> RedisStorage<OcrTask> {
+        match lane {
+            Lane::Priority => self.priority.clone(),
+            Lane::Standard => self.standard.clone(),
+        }
     }
 }
 

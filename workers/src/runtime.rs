@@ -11,7 +11,7 @@
 
 use crate::{
     process::{Outcome, Processor},
-    queue::{OcrTask, Queue},
+    queue::{Lane, OcrTask, Queue},
 };
 use apalis::{
     layers::{
@@ -72,6 +72,31 @@ pub async fn run(
         options.clone(),
         shutdown.clone(),
     ));
+    // One worker per lane, each with the full concurrency: a backlog of standard work never
+    // holds a paid job back, and the OCR pool serves paid pages first.
+    let lanes = Lane::ALL.map(|lane| {
+        tokio::spawn(run_lane(
+            lane,
+            Arc::clone(&processor),
+            queue.clone(),
+            options.clone(),
+            shutdown.clone(),
+        ))
+    });
+    for lane in lanes {
+        let _ = lane.await;
+    }
+    sweep.abort();
+}
+
+/// Runs the workers of one lane until shutdown, rebuilding them after backend errors.
+async fn run_lane(
+    lane: Lane,
+    processor: Arc<Processor>,
+    queue: Queue,
+    options: RuntimeOptions,
+    shutdown: CancellationToken,
+) {
     let mut generation = 0u32;
     while !shutdown.is_cancelled() {
         generation += 1;
@@ -86,8 +111,8 @@ pub async fn run(
             tracing::error!("invalid retry backoff settings");
             break;
         };
-        let worker = WorkerBuilder::new(format!("{}-{generation}", options.name))
-            .backend(queue.storage())
+        let worker = WorkerBuilder::new(format!("{}-{lane:?}-{generation}", options.name))
+            .backend(queue.storage(lane))
             // concurrency before retry: the other order hung without retrying (SETUP-NOTES).
             .concurrency(options.concurrency)
             .retry(
@@ -113,7 +138,6 @@ pub async fn run(
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
-    sweep.abort();
 }
 
 /// Periodically re-enqueues jobs that should be moving but are not.
@@ -130,9 +154,9 @@ async fn sweep_loop(
         }
         match store.stale_jobs(options.stale_after).await {
             Ok(jobs) => {
-                for job in jobs {
+                for (job, priority) in jobs {
                     tracing::info!(%job, "re-enqueueing stranded job");
-                    if let Err(err) = queue.enqueue_once_per_period(job).await {
+                    if let Err(err) = queue.enqueue_once_per_period(job, priority).await {
                         tracing::warn!(%job, error = %err, "could not re-enqueue");
                     }
                 }

@@ -1,6 +1,7 @@
 //! HTTP endpoints, one module per resource. Handlers parse, call the crates that own the rules,
 //! and map results; they hold no rules themselves.
 
+pub mod account;
 pub mod health;
 pub mod ocr;
 
@@ -9,6 +10,8 @@ pub mod ocr;
 pub enum ApiTags {
     /// Submit files and read recognition results.
     Ocr,
+    /// The caller's plan, usage and caps.
+    Account,
     /// Service health.
     Health,
 }

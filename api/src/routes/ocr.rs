@@ -13,10 +13,24 @@ use domain::{
     JobId, LanguageSpec, Tier, Tool,
 };
 use poem::{web::Data, Request};
-use poem_openapi::{param::Path, payload::Json, types::multipart::Upload, Multipart, OpenApi};
+use poem_openapi::{
+    param::{Header, Path},
+    payload::Json,
+    types::multipart::Upload,
+    Multipart, OpenApi,
+};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
-use tokio::io::AsyncReadExt;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use storage::{
+    billing::Charge,
+    idempotency::{Claim, IdempotencyKey},
+    notify::Committed,
+};
+use tokio::{io::AsyncReadExt, sync::broadcast};
+use workers::engine::input::Inspection;
 
 /// The multipart form of a submit.
 #[derive(Debug, Multipart)]
@@ -43,84 +57,59 @@ impl OcrApi {
     /// Files of up to 5 pages (configurable) are answered inline with the finished job
     /// (`status: done`); larger files at once with `pending`/`processing`, to be polled. An
     /// inline request that waits longer than the configured limit returns the job as it stands.
+    ///
+    /// Pages are metered: `402` when the caller's allowance or credits cannot cover the file, or
+    /// the file has more pages than the plan allows per file (nothing is processed or charged).
+    ///
+    /// `Idempotency-Key`: the same key from the same caller within 24 hours returns the original
+    /// job and charges nothing again; the same key with a different file or fields is `422`; a
+    /// request whose key's first request is still being accepted waits briefly, then gets `409`.
     #[oai(path = "/api/v1/ocr/", method = "post", tag = "ApiTags::Ocr")]
     async fn submit(
         &self,
         req: &Request,
         state: Data<&Arc<AppState>>,
         credentials: Credentials,
+        /// Makes retries of this request safe: at most one job per key and caller (24 hours).
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
         form: SubmitForm,
     ) -> Result<Json<JobObject>, ApiError> {
-        let caller = Caller::resolve(&state.store, &credentials, req).await?;
-        let tier: Tier = form.tier.as_deref().unwrap_or("cpu").parse()?;
-        if tier == Tier::Vlm {
-            return Err(ApiError::bad_request(
-                "the vlm tier is not available on this server",
-            ));
+        let caller = state.caller(&credentials, req).await?;
+        let request = parse_form(&state, form).await?;
+        let key = idempotency_key
+            .0
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .map(|key| IdempotencyKey {
+                caller: caller.subject().as_str().to_owned(),
+                key,
+                request_hash: request.fingerprint(),
+            });
+        if let Some(key) = &key {
+            if key.key.len() > 255 {
+                return Err(ApiError::bad_request(
+                    "Idempotency-Key is longer than 255 characters",
+                ));
+            }
+            if let Some(existing) = claim_key(&state, key).await? {
+                return job_response(&state, existing).await;
+            }
         }
-        let language_input = form
-            .language
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .unwrap_or("auto")
-            .to_owned();
-        let language_spec = LanguageSpec::parse(&language_input)?;
-        state.ensure_installed(&language_spec)?;
-        let tool = Tool::parse_optional(form.tool.as_deref())?;
-        let upload = form.file.ok_or_else(|| {
-            ApiError::bad_request("no file: send the document in the 'file' field")
-        })?;
-        let file_name = upload.file_name().map(str::to_owned);
-        let bytes = read_limited(upload, state.config.limits.max_upload_bytes).await?;
-
-        let inspection = {
-            let pdf = Arc::clone(&state.pdf);
-            let limits = state.input_limits.clone();
-            let bytes = bytes.clone();
-            tokio::task::spawn_blocking(move || {
-                workers::engine::input::inspect(&bytes, &limits, &pdf)
-            })
-            .await
-            .map_err(|e| ApiError::internal(&e))??
-        };
-
-        let job = JobId::new_v7();
-        let submission = Submission {
-            tier,
-            language: language_input,
-            language_spec,
-            tool,
-            page_count: inspection.page_count,
-            owner: caller.owner(),
-            file: FileMeta {
-                name: file_name,
-                kind: inspection.kind,
-                size: bytes.len() as u64,
-                sha256: hex::encode(Sha256::digest(&bytes)),
-            },
-            plan: None,
-        };
-        let inline = inspection.page_count <= state.config.limits.inline_pages;
-        // Subscribe before enqueueing, so a fast worker's `done` cannot slip past the waiter.
-        let waiter = inline.then(|| state.notifications.subscribe());
-        state
-            .store
-            .submit_job(job, submission, bytes, None, None)
-            .await?;
-        if let Err(err) = state.queue.enqueue(job).await {
-            // The job is stored; the stranded-job sweep will enqueue it once Redis is back.
-            tracing::warn!(%job, error = %err, "could not enqueue; the sweep will retry");
+        let accepted = accept(&state, &caller, request, key.as_ref()).await;
+        if accepted.is_err() {
+            if let Some(key) = &key {
+                // The key did not produce a job: free it so the caller can retry with it.
+                if let Err(err) = state.store.release_idempotency_key(key).await {
+                    tracing::warn!(error = %err, "could not release an idempotency key");
+                }
+            }
         }
-        if let Some(receiver) = waiter {
+        let (job, inline) = accepted?;
+        if let Some(receiver) = inline {
             wait::until_final(&state.store, receiver, job, state.config.limits.inline_wait).await?;
         }
-        let view = state
-            .store
-            .job_view(job, true)
-            .await?
-            .ok_or_else(ApiError::job_not_found)?;
-        Ok(Json(JobObject::from(&view)))
+        job_response(&state, job).await
     }
 
     /// Returns a job: poll until `status` is `done` or `failed`.
@@ -133,7 +122,7 @@ impl OcrApi {
         /// The job's uuid.
         uuid: Path<String>,
     ) -> Result<Json<JobObject>, ApiError> {
-        let caller = Caller::resolve(&state.store, &credentials, req).await?;
+        let caller = state.caller(&credentials, req).await?;
         let job = parse_job_id(&uuid.0)?;
         let view = state
             .store
@@ -143,6 +132,161 @@ impl OcrApi {
             .ok_or_else(ApiError::job_not_found)?;
         Ok(Json(JobObject::from(&view)))
     }
+}
+
+/// A validated submit, before anything is stored.
+struct ParsedRequest {
+    tier: Tier,
+    language: String,
+    language_spec: LanguageSpec,
+    tool: Option<Tool>,
+    file_name: Option<String>,
+    bytes: Vec<u8>,
+    inspection: Inspection,
+}
+
+impl ParsedRequest {
+    /// SHA-256 over the file and every field, so an Idempotency-Key reused with anything
+    /// different is caught.
+    fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(Sha256::digest(&self.bytes));
+        for field in [
+            self.tier.as_str(),
+            self.language.as_str(),
+            self.tool.map_or("", |t| t.as_str()),
+        ] {
+            h.update((field.len() as u64).to_le_bytes());
+            h.update(field.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+/// Validates the form and inspects the file (type, page count, sizes): every `400` is decided
+/// here, before any state changes.
+async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest, ApiError> {
+    let tier: Tier = form.tier.as_deref().unwrap_or("cpu").parse()?;
+    if tier == Tier::Vlm {
+        return Err(ApiError::bad_request(
+            "the vlm tier is not available on this server",
+        ));
+    }
+    let language = form
+        .language
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .unwrap_or("auto")
+        .to_owned();
+    let language_spec = LanguageSpec::parse(&language)?;
+    state.ensure_installed(&language_spec)?;
+    let tool = Tool::parse_optional(form.tool.as_deref())?;
+    let upload = form
+        .file
+        .ok_or_else(|| ApiError::bad_request("no file: send the document in the 'file' field"))?;
+    let file_name = upload.file_name().map(str::to_owned);
+    let bytes = read_limited(upload, state.config.limits.max_upload_bytes).await?;
+    let inspection = {
+        let pdf = Arc::clone(&state.pdf);
+        let limits = state.input_limits.clone();
+        let bytes = bytes.clone();
+        tokio::task::spawn_blocking(move || workers::engine::input::inspect(&bytes, &limits, &pdf))
+            .await
+            .map_err(|e| ApiError::internal(&e))??
+    };
+    Ok(ParsedRequest {
+        tier,
+        language,
+        language_spec,
+        tool,
+        file_name,
+        bytes,
+        inspection,
+    })
+}
+
+/// Claims an Idempotency-Key: `Some(job)` when the key already produced a job.
+async fn claim_key(state: &AppState, key: &IdempotencyKey) -> Result<Option<JobId>, ApiError> {
+    // The first request with this key may still be in its (short) submit transaction.
+    let deadline = Instant::now() + IDEMPOTENCY_WAIT;
+    loop {
+        match state.store.claim_idempotency_key(key).await? {
+            Claim::Fresh => return Ok(None),
+            Claim::Existing(job) => return Ok(Some(job)),
+            Claim::Mismatch => {
+                return Err(ApiError::unprocessable(
+                    "this Idempotency-Key was already used with a different file or fields",
+                ))
+            }
+            Claim::InProgress if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Claim::InProgress => {
+                return Err(ApiError::conflict(
+                    "a request with this Idempotency-Key is still being accepted; retry shortly",
+                ))
+            }
+        }
+    }
+}
+
+/// How long a request waits for a concurrent request with the same key to finish accepting.
+const IDEMPOTENCY_WAIT: Duration = Duration::from_secs(5);
+
+/// Reserves credits and records the job with its file (one transaction), then enqueues it.
+/// Returns the job and, for files answered inline, a subscription taken before the enqueue so
+/// a fast worker's `done` cannot slip past the waiter.
+async fn accept(
+    state: &AppState,
+    caller: &Caller,
+    request: ParsedRequest,
+    key: Option<&IdempotencyKey>,
+) -> Result<(JobId, Option<broadcast::Receiver<Committed>>), ApiError> {
+    let job = JobId::new_v7();
+    let plan = caller.plan();
+    let page_count = request.inspection.page_count;
+    let charge = Charge {
+        subject: caller.subject(),
+        plan,
+        pricing: state.config.pricing.clone(),
+        tier: request.tier,
+    };
+    let submission = Submission {
+        tier: request.tier,
+        language: request.language,
+        language_spec: request.language_spec,
+        tool: request.tool,
+        page_count,
+        owner: caller.owner(),
+        file: FileMeta {
+            name: request.file_name,
+            kind: request.inspection.kind,
+            size: request.bytes.len() as u64,
+            sha256: hex::encode(Sha256::digest(&request.bytes)),
+        },
+        plan: Some(plan),
+    };
+    let inline =
+        (page_count <= state.config.limits.inline_pages).then(|| state.notifications.subscribe());
+    state
+        .store
+        .submit_job(job, submission, request.bytes, Some(&charge), key)
+        .await?;
+    if let Err(err) = state.queue.enqueue(job, plan.priority()).await {
+        // The job is stored; the stranded-job sweep will enqueue it once Redis is back.
+        tracing::warn!(%job, error = %err, "could not enqueue; the sweep will retry");
+    }
+    Ok((job, inline))
+}
+
+async fn job_response(state: &AppState, job: JobId) -> Result<Json<JobObject>, ApiError> {
+    let view = state
+        .store
+        .job_view(job, true)
+        .await?
+        .ok_or_else(ApiError::job_not_found)?;
+    Ok(Json(JobObject::from(&view)))
 }
 
 /// A malformed uuid is simply a job that does not exist.

@@ -12,7 +12,10 @@ const EXE: &str = env!("CARGO_BIN_EXE_ocrchat-under-test");
 async fn killed_worker_is_replaced_and_every_page_is_recorded_once() {
     let app = TestApp::spawn_with(Spawn {
         workers: false,
-        configure: Box::new(|c| c.limits.inline_pages = 1),
+        configure: Box::new(|c| {
+            c.limits.inline_pages = 1;
+            c.pricing.anonymous_file_pages = 6;
+        }),
     })
     .await;
     let pages: Vec<_> = (0..6).map(|_| sample_page()).collect();
@@ -91,4 +94,11 @@ async fn killed_worker_is_replaced_and_every_page_is_recorded_once() {
         "two worker processes wrote events: {workers:?}"
     );
     assert_eq!(finished["pages"].as_array().unwrap().len(), 6);
+
+    // Billing followed the pages, not the attempts: six pages reserved, each charged once.
+    let charges = app.store().job_charges(id).await.unwrap();
+    eprintln!("ledger after the kill: {charges:?}");
+    assert_eq!(charges.reserved, 6);
+    assert_eq!((charges.pages_charged, charges.charged), (6, 6));
+    assert_eq!(charges.refunded, 0);
 }

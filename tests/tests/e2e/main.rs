@@ -2,6 +2,7 @@
 //! database and Redis namespace, real Tesseract and pdfium. One binary, a module per feature.
 
 mod auth;
+mod billing;
 mod errors;
 mod formats;
 mod kill;

@@ -18,6 +18,18 @@ pub fn sample_page() -> DynamicImage {
     )
 }
 
+/// A few lines of the sample page: recognised in a fraction of a second, for tests about
+/// metering and queues rather than recognition.
+pub fn tiny_page() -> DynamicImage {
+    let page = sample_page();
+    page.crop_imm(0, 0, page.width(), (page.height() / 5).max(60))
+}
+
+/// A PNG of `tiny_page`.
+pub fn tiny_png() -> Vec<u8> {
+    encode(&tiny_page(), ImageFormat::Png)
+}
+
 /// Encodes an image in a format.
 pub fn encode(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());

@@ -163,6 +163,10 @@ impl Engines {
             .map_err(|e| init_failed(e.to_string()))?;
         api.set_page_seg_mode(self.page_seg_mode)
             .map_err(|e| init_failed(e.to_string()))?;
+        // Tesseract prints diagnostics ("Estimating resolution as …") to stderr for every page;
+        // they say nothing a caller can act on and drown the service's own logs.
+        api.set_variable("debug_file", "/dev/null")
+            .map_err(|e| init_failed(e.to_string()))?;
         Ok(api)
     }
 }
