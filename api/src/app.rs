@@ -3,7 +3,10 @@
 use crate::{
     config::Config,
     error::{json_errors, ApiError},
-    routes::{account::AccountApi, health::HealthApi, ocr::OcrApi},
+    routes::{
+        account::AccountApi, chat::ChatApi, download::DownloadApi, events::EventsApi,
+        health::HealthApi, ocr::OcrApi,
+    },
 };
 use anyhow::Context;
 use domain::LanguageSpec;
@@ -20,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use workers::{
     engine::{input, ocr::OcrPool, pdf::PdfEngine},
     runtime::{self, RuntimeOptions},
+    webhook::{Deliverer, WebhookOptions},
     Processor, ProcessorOptions, Queue, QueueOptions,
 };
 
@@ -39,6 +43,8 @@ pub struct AppState {
     pub input_limits: input::Limits,
     /// Tesseract languages installed on this machine.
     pub installed_languages: HashSet<String>,
+    /// Chat: the passage index this process keeps and the model client (API role only).
+    pub chat: Option<Arc<crate::chat::Chat>>,
 }
 
 impl AppState {
@@ -50,6 +56,18 @@ impl AppState {
     ) -> Result<crate::auth::Caller, ApiError> {
         crate::auth::Caller::resolve(&self.store, credentials, req, &self.config.trusted_proxies)
             .await
+    }
+
+    /// Removes what lives outside the event store once a job is erased (the search index, once
+    /// chat exists). Called after the erasure commits.
+    pub async fn after_erase(&self, job: domain::JobId) {
+        tracing::info!(%job, "job erased");
+        if let Some(chat) = &self.chat {
+            // Other API processes drop it when the `erased` commit reaches their indexer.
+            if let Err(err) = chat.forget(job).await {
+                tracing::warn!(%job, error = %err, "could not erase the job's chat data");
+            }
+        }
     }
 
     /// Refuses languages whose traineddata is not installed here, naming them.
@@ -108,9 +126,26 @@ impl Running {
 
 /// The OpenAPI service: every endpoint and schema, as committed in `openapi/openapi.json`.
 /// Handlers reach the shared state through `Data`, so the spec is generated without any.
-pub fn openapi_service() -> OpenApiService<(OcrApi, AccountApi, HealthApi), ()> {
+pub fn openapi_service() -> OpenApiService<
+    (
+        OcrApi,
+        DownloadApi,
+        EventsApi,
+        ChatApi,
+        AccountApi,
+        HealthApi,
+    ),
+    (),
+> {
     OpenApiService::new(
-        (OcrApi, AccountApi, HealthApi),
+        (
+            OcrApi,
+            DownloadApi,
+            EventsApi,
+            ChatApi,
+            AccountApi,
+            HealthApi,
+        ),
         "ocrchat",
         env!("CARGO_PKG_VERSION"),
     )
@@ -222,6 +257,18 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
         "no eng.traineddata in {}: install tesseract-ocr-eng (or run `just run`)",
         config.tessdata.display()
     );
+    // The passage index is a projection each API process keeps in its own data directory.
+    let chat = if roles.api {
+        let chat = crate::chat::Chat::open(store.clone(), &config).with_context(|| {
+            format!(
+                "opening the chat index in {} (OCRCHAT_DATA_DIR; one per API process)",
+                config.data_dir.display()
+            )
+        })?;
+        Some(Arc::new(chat))
+    } else {
+        None
+    };
     let state = Arc::new(AppState {
         store: store.clone(),
         queue: queue.clone(),
@@ -230,15 +277,20 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
         config: config.clone(),
         input_limits: input_limits.clone(),
         installed_languages,
+        chat,
     });
     let shutdown = CancellationToken::new();
     let mut tasks = Vec::new();
+    if let Some(chat) = &state.chat {
+        tasks.push(chat.spawn_indexer(&state.notifications, shutdown.clone()));
+    }
 
     if roles.worker {
         let pool = Arc::new(OcrPool::new(config.worker.ocr_threads, &config.tessdata));
         let worker_id = format!("{}:{}", hostname(), std::process::id());
         let processor = Arc::new(Processor::new(
             store.clone(),
+            queue.clone(),
             pool,
             Arc::clone(&pdf),
             ProcessorOptions {
@@ -255,10 +307,21 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
             stale_after: config.worker.stale_after,
             sweep_every: config.worker.sweep_every,
             name: format!("ocrchat-{worker_id}-{}", uuid::Uuid::new_v4().simple()),
+            retention: config.worker.retention,
+            webhook_attempts: config.worker.webhook_attempts,
         };
+        let deliverer = Arc::new(Deliverer::new(
+            store.clone(),
+            WebhookOptions {
+                allow_private: config.worker.webhook_allow_private,
+                max_attempts: config.worker.webhook_attempts,
+                timeout: config.worker.webhook_timeout,
+                worker_id: worker_id.clone(),
+            },
+        ));
         let token = shutdown.clone();
         tasks.push(tokio::spawn(async move {
-            runtime::run(processor, queue, store, options, token).await;
+            runtime::run(processor, deliverer, queue, store, options, token).await;
         }));
     }
 

@@ -32,6 +32,10 @@ Environment variables (defaults work on a developer machine):
   OCRCHAT_HEARTBEAT_SECS       worker heartbeat; 3 missed beats hand its jobs over [5]
   OCRCHAT_STALE_AFTER_SECS     re-enqueue unfinished jobs untouched this long [300]
   OCRCHAT_SWEEP_EVERY_SECS     how often to look for such jobs [30]
+  OCRCHAT_RETENTION_HOURS      erase finished jobs after this many hours; 0 keeps them [720]
+  OCRCHAT_WEBHOOK_ATTEMPTS     webhook delivery attempts, with exponential backoff [5]
+  OCRCHAT_WEBHOOK_TIMEOUT_SECS timeout of one webhook attempt [10]
+  OCRCHAT_WEBHOOK_ALLOW_PRIVATE allow webhooks to loopback/private addresses [false]
   OCRCHAT_PRICE_CPU_PAGE       credits per cpu page [1]
   OCRCHAT_PRICE_VLM_PAGE       credits per vlm page [5]
   OCRCHAT_ANON_DAILY_CREDITS   anonymous allowance per client IP per UTC day [10]
@@ -40,6 +44,15 @@ Environment variables (defaults work on a developer machine):
   OCRCHAT_FREE_FILE_PAGES      free accounts: most pages per file [20]
   OCRCHAT_PAID_FILE_PAGES      paid accounts: most pages per file [500]
   OCRCHAT_TRUSTED_PROXIES      proxies whose X-Forwarded-For is believed (IPs/CIDRs, comma-separated) []
+  OCRCHAT_DATA_DIR             local, rebuildable state of an API process: the chat passage
+                               index (one directory per process) [~/.cache/ocrchat/data]
+  OCRCHAT_LLM_BASE_URL         OpenAI-compatible chat model, up to /v1, e.g.
+                               http://127.0.0.1:8081/v1; unset: chat answers extractively []
+  OCRCHAT_LLM_MODEL            model name sent to it [local]
+  OCRCHAT_LLM_API_KEY          its bearer key, if it needs one []
+  OCRCHAT_LLM_TIMEOUT_SECS     longest wait for one answer; one retry, then extractive [60]
+  OCRCHAT_LLM_CONTEXT_TOKENS   the model's context size: budget for passages and history [4096]
+  OCRCHAT_LLM_MAX_TOKENS       most tokens in one answer [384]
   RUST_LOG                     log filter [info]";
 
 /// ocrchat: a self-hostable OCR API (OCR.chat-compatible).
@@ -78,6 +91,15 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) that the service serves at /api/v1/openapi.json.
     Openapi,
+    /// Rebuild read models (job and page projections) from the events alone.
+    Replay {
+        /// Rebuild one job.
+        #[arg(long, conflicts_with = "all")]
+        job: Option<uuid::Uuid>,
+        /// Rebuild every job.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +112,15 @@ enum AccountCommand {
         /// `free` (monthly allowance) or `paid` (purchased credits, priority).
         #[arg(long, default_value = "free")]
         plan: Plan,
+    },
+    /// Print the secret the account's webhooks are signed with (`--rotate` replaces it first).
+    WebhookSecret {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+        /// Replace the secret with a new random one.
+        #[arg(long)]
+        rotate: bool,
     },
     /// Move an account to another plan.
     SetPlan {
@@ -218,6 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token { command } => token(config, command).await,
         Command::Account { command } => account(config, command).await,
+        Command::Replay { job, all } => replay(config, job, all).await,
         Command::Credits { command } => credits(config, command).await,
     }
 }
@@ -268,12 +300,41 @@ async fn account(config: Config, command: AccountCommand) -> anyhow::Result<()> 
             let account = store.create_account(&email, plan).await?;
             println!("created {} on the {} plan", account.email, account.plan);
         }
+        AccountCommand::WebhookSecret { email, rotate } => {
+            let account = store.account_by_email(&email).await?;
+            let secret = if rotate {
+                store.rotate_webhook_secret(account.id).await?
+            } else {
+                store.webhook_secret(account.id).await?
+            };
+            println!("{secret}");
+        }
         AccountCommand::SetPlan { email, plan } => {
             let account = store.account_by_email(&email).await?;
             store.set_plan(account.id, plan).await?;
             println!("{} is now on the {plan} plan", account.email);
         }
     }
+    Ok(())
+}
+
+async fn replay(config: Config, job: Option<uuid::Uuid>, all: bool) -> anyhow::Result<()> {
+    let store = connect(&config).await?;
+    let jobs = match (job, all) {
+        (Some(id), _) => vec![domain::JobId(id)],
+        (None, true) => store.all_job_ids().await?,
+        (None, false) => anyhow::bail!("say which: --job <uuid> or --all"),
+    };
+    let started = std::time::Instant::now();
+    let mut events = 0;
+    for id in &jobs {
+        events += store.rebuild_job(*id).await?;
+    }
+    println!(
+        "rebuilt {} job(s) from {events} events in {:.2?}",
+        jobs.len(),
+        started.elapsed()
+    );
     Ok(())
 }
 

@@ -44,6 +44,46 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` is believed (`OCRCHAT_TRUSTED_PROXIES`, comma-separated
     /// addresses or CIDR ranges; empty by default, so the peer address is the client).
     pub trusted_proxies: Vec<IpRange>,
+    /// Where this process keeps local, rebuildable state: the chat passage index lives in
+    /// `<data_dir>/index` (`OCRCHAT_DATA_DIR`, default `~/.cache/ocrchat/data`). One directory
+    /// per API process: the index has a single writer.
+    pub data_dir: PathBuf,
+    /// The chat model.
+    pub llm: LlmConfig,
+}
+
+/// The OpenAI-compatible chat model (llama-server, or any hosted endpoint).
+#[derive(Clone)]
+pub struct LlmConfig {
+    /// Base URL of the API, up to `/v1` (`OCRCHAT_LLM_BASE_URL`, e.g.
+    /// `http://127.0.0.1:8081/v1`). Unset: chat answers extractively, without a model.
+    pub base_url: Option<String>,
+    /// Model name sent with each request (`OCRCHAT_LLM_MODEL`, default `local`, the alias
+    /// `just run` gives llama-server).
+    pub model: String,
+    /// Bearer key (`OCRCHAT_LLM_API_KEY`; llama-server needs none). Never logged.
+    pub api_key: Option<String>,
+    /// Longest wait for one answer (`OCRCHAT_LLM_TIMEOUT_SECS`, default 60); after a second
+    /// failure the answer is extractive.
+    pub timeout: Duration,
+    /// The model's context size in tokens (`OCRCHAT_LLM_CONTEXT_TOKENS`, default 4096): the
+    /// budget for passages and earlier turns.
+    pub context_tokens: usize,
+    /// Most tokens an answer may have (`OCRCHAT_LLM_MAX_TOKENS`, default 384).
+    pub max_tokens: u32,
+}
+
+impl std::fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmConfig")
+            .field("base_url", &self.base_url.as_deref().map(redact_url))
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("timeout", &self.timeout)
+            .field("context_tokens", &self.context_tokens)
+            .field("max_tokens", &self.max_tokens)
+            .finish()
+    }
 }
 
 /// An address or CIDR range (`10.0.0.0/8`, `::1`).
@@ -131,6 +171,16 @@ pub struct WorkerConfig {
     pub stale_after: Duration,
     /// How often the stranded-job sweep runs (`OCRCHAT_SWEEP_EVERY_SECS`, default 30).
     pub sweep_every: Duration,
+    /// Finished jobs older than this are erased (`OCRCHAT_RETENTION_HOURS`, default 720 = 30
+    /// days; 0 keeps them until deleted).
+    pub retention: Option<Duration>,
+    /// Webhook delivery attempts (`OCRCHAT_WEBHOOK_ATTEMPTS`, default 5).
+    pub webhook_attempts: u32,
+    /// Timeout of one webhook attempt (`OCRCHAT_WEBHOOK_TIMEOUT_SECS`, default 10).
+    pub webhook_timeout: Duration,
+    /// Allow webhooks to loopback and private addresses (`OCRCHAT_WEBHOOK_ALLOW_PRIVATE`,
+    /// default false: no server-side request forgery into the local network).
+    pub webhook_allow_private: bool,
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -190,6 +240,15 @@ impl Config {
                 heartbeat: Duration::from_secs(parsed("OCRCHAT_HEARTBEAT_SECS", 5)?.max(1)),
                 stale_after: Duration::from_secs(parsed("OCRCHAT_STALE_AFTER_SECS", 300)?.max(1)),
                 sweep_every: Duration::from_secs(parsed("OCRCHAT_SWEEP_EVERY_SECS", 30)?.max(1)),
+                retention: match parsed::<u64>("OCRCHAT_RETENTION_HOURS", 720)? {
+                    0 => None,
+                    hours => Some(Duration::from_secs(hours * 3600)),
+                },
+                webhook_attempts: parsed("OCRCHAT_WEBHOOK_ATTEMPTS", 5)?.max(1),
+                webhook_timeout: Duration::from_secs(
+                    parsed("OCRCHAT_WEBHOOK_TIMEOUT_SECS", 10)?.max(1),
+                ),
+                webhook_allow_private: parsed("OCRCHAT_WEBHOOK_ALLOW_PRIVATE", false)?,
             },
             pricing: {
                 let d = domain::billing::Pricing::default();
@@ -219,6 +278,17 @@ impl Config {
                         reason,
                     })?,
             },
+            data_dir: var("OCRCHAT_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| cache_dir().join("data")),
+            llm: LlmConfig {
+                base_url: var("OCRCHAT_LLM_BASE_URL"),
+                model: var("OCRCHAT_LLM_MODEL").unwrap_or_else(|| "local".into()),
+                api_key: var("OCRCHAT_LLM_API_KEY"),
+                timeout: Duration::from_secs(parsed("OCRCHAT_LLM_TIMEOUT_SECS", 60)?.max(1)),
+                context_tokens: parsed("OCRCHAT_LLM_CONTEXT_TOKENS", 4096)?.max(512),
+                max_tokens: parsed("OCRCHAT_LLM_MAX_TOKENS", 384)?.max(32),
+            },
         })
     }
 
@@ -227,7 +297,7 @@ impl Config {
         format!(
             "addr={} database_url={} redis_url={} namespace={} pdfium={} tessdata={} \
              max_upload_bytes={} max_pages={} inline_pages={} inline_wait={:?} ocr_threads={} \
-             concurrency={} attempts={} heartbeat={:?}",
+             concurrency={} attempts={} heartbeat={:?} data_dir={} llm={}",
             self.addr,
             redact_url(&self.database_url),
             redact_url(&self.redis_url),
@@ -242,6 +312,11 @@ impl Config {
             self.worker.concurrency,
             self.worker.attempts,
             self.worker.heartbeat,
+            self.data_dir.display(),
+            match &self.llm.base_url {
+                Some(url) => format!("{} ({})", redact_url(url), self.llm.model),
+                None => "none (extractive answers)".to_owned(),
+            },
         )
     }
 }

@@ -125,6 +125,8 @@ impl From<storage::Error> for ApiError {
                 ApiError::Unavailable(body("the database is unavailable, retry shortly"))
             }
             storage::Error::Conflict { .. }
+            | storage::Error::ConversationConflict { .. }
+            | storage::Error::CorruptConversation { .. }
             | storage::Error::UploadGone(_)
             | storage::Error::CorruptEvent { .. }
             | storage::Error::Db(_)
@@ -147,10 +149,42 @@ impl From<domain::Error> for ApiError {
             domain::Error::UnknownTier(_)
             | domain::Error::UnknownLanguage(_)
             | domain::Error::UnknownTool(_) => ApiError::bad_request(err.to_string()),
+            domain::Error::JobErased(_) => ApiError::job_not_found(),
             domain::Error::JobFinished(_)
             | domain::Error::NotSubmitted(_)
             | domain::Error::PageOutOfRange { .. }
             | domain::Error::PagesMissing { .. } => ApiError::internal(&err),
+        }
+    }
+}
+
+impl From<workers::webhook::WebhookError> for ApiError {
+    fn from(err: workers::webhook::WebhookError) -> Self {
+        ApiError::bad_request(err.to_string())
+    }
+}
+
+impl From<domain::chat::Error> for ApiError {
+    fn from(err: domain::chat::Error) -> Self {
+        match err {
+            domain::chat::Error::EmptyQuestion | domain::chat::Error::QuestionTooLong { .. } => {
+                ApiError::bad_request(err.to_string())
+            }
+            // Another job's or account's conversation: as if it did not exist.
+            domain::chat::Error::NotThisConversation(_) => {
+                ApiError::NotFound(body("conversation not found"))
+            }
+        }
+    }
+}
+
+impl From<crate::chat::Error> for ApiError {
+    fn from(err: crate::chat::Error) -> Self {
+        match err {
+            crate::chat::Error::Storage(inner) => ApiError::from(inner),
+            crate::chat::Error::Search(_)
+            | crate::chat::Error::Task(_)
+            | crate::chat::Error::Client(_) => ApiError::internal(&err),
         }
     }
 }

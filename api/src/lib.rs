@@ -7,9 +7,11 @@
 
 pub mod app;
 pub mod auth;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod routes;
 pub mod views;
 pub mod wait;

@@ -56,6 +56,27 @@ pub struct PageObject {
     pub height: u32,
     /// Mean word confidence on the page, 0..1.
     pub mean_confidence: Option<f32>,
+    /// Tables found on the page (only with the `extract-tables` tool), top to bottom.
+    #[oai(skip_serializing_if_is_empty)]
+    pub tables: Vec<TableObject>,
+}
+
+/// A table detected on a page.
+#[derive(Debug, Clone, Object)]
+pub struct TableObject {
+    /// `[x0, y0, x1, y1]` of the table in pixels of the page image.
+    pub bbox: Vec<u32>,
+    /// Rows top to bottom; every row has one cell per column.
+    pub rows: Vec<Vec<CellObject>>,
+}
+
+/// One cell of a table.
+#[derive(Debug, Clone, Object)]
+pub struct CellObject {
+    /// The cell's text; empty for an empty cell.
+    pub text: String,
+    /// `[x0, y0, x1, y1]` of the cell's words (or of the empty cell) in pixels of the page image.
+    pub bbox: Vec<u32>,
 }
 
 /// The job object of SPEC.md.
@@ -84,6 +105,14 @@ pub struct JobObject {
     /// Why the job failed (present only when `status` is `failed`).
     #[oai(skip_serializing_if_is_none)]
     pub error: Option<String>,
+    /// The failure's class, for programs: `bad_file`, `engine_error`, `attempts_exhausted`,
+    /// `interrupted` or `unclassified` (present only when `status` is `failed`).
+    #[oai(skip_serializing_if_is_none)]
+    pub error_code: Option<String>,
+    /// Webhook delivery: `pending`, `delivered` or `abandoned` (present only with a
+    /// `callback_url`).
+    #[oai(skip_serializing_if_is_none)]
+    pub webhook_status: Option<String>,
     /// The tool preset applied, if any.
     #[oai(skip_serializing_if_is_none)]
     pub tool: Option<String>,
@@ -118,6 +147,25 @@ fn page_object(p: &PageResult) -> PageObject {
         width: p.width,
         height: p.height,
         mean_confidence: p.mean_confidence.map(round),
+        tables: p
+            .tables
+            .iter()
+            .map(|t| TableObject {
+                bbox: <[u32; 4]>::from(t.bbox).to_vec(),
+                rows: t
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        row.iter()
+                            .map(|c| CellObject {
+                                text: c.text.clone(),
+                                bbox: <[u32; 4]>::from(c.bbox).to_vec(),
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }
 
@@ -136,6 +184,8 @@ impl From<&JobView> for JobObject {
             markdown: markdown::job_markdown(pages.iter().copied()),
             pages: pages.iter().map(|p| page_object(p)).collect(),
             error: view.error.clone(),
+            error_code: view.error_code.clone(),
+            webhook_status: view.webhook_status.clone(),
             tool: view.tool.clone(),
             file_name: view.file_name.clone(),
             created_at: view.created_at,

@@ -8,6 +8,9 @@ pub enum Error {
     /// Pages, `done` or `failed` after the job already ended.
     #[error("job {0} has already finished")]
     JobFinished(JobId),
+    /// The job was erased.
+    #[error("job {0} was erased")]
+    JobErased(JobId),
     /// A command arrived for a job with no `submitted` event.
     #[error("job {0} was never submitted")]
     NotSubmitted(JobId),

@@ -5,13 +5,17 @@
 //! an upcaster can lift older shapes before they are deserialized.
 
 use crate::{
-    billing::Plan, file_kind::FileKind, job::Owner, language::LanguageSpec, page::PageResult,
+    billing::Plan,
+    failure::FailureCode, file_kind::FileKind, job::Owner, language::LanguageSpec, page::PageResult,
     tier::Tier, tool::Tool,
 };
 use serde::{Deserialize, Serialize};
 
 /// The payload shape version written by this build; stored beside every event.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// - 1: the first shipped shape.
+/// - 2: `failed` carries `{code, message}` instead of `{reason}` (lifted by the upcaster).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What was uploaded, without its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +51,12 @@ pub struct Submission {
     /// recorded before plans existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
+    /// Where to POST the job summary when it ends (validated at submit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
+    /// Target language of the `translate` tool (Tesseract name, e.g. `eng`), checked at submit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translate_to: Option<String>,
 }
 
 /// One fact in a job's life.
@@ -77,9 +87,35 @@ pub enum JobEvent {
     Done {},
     /// The job cannot complete; pages already recognised are kept.
     Failed {
+        /// The class of failure, for clients to branch on.
+        code: FailureCode,
         /// Why, in words a user understands.
-        reason: String,
+        message: String,
     },
+    /// One delivery attempt of the job's webhook, successful or not.
+    WebhookAttempted {
+        /// 1-based attempt number.
+        attempt: u32,
+        /// HTTP status of the receiver's answer, if it answered.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// Why the attempt failed, if it did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        /// Whether the receiver accepted it (2xx).
+        delivered: bool,
+    },
+    /// Webhook delivery stopped after its last attempt failed.
+    WebhookAbandoned {
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The job was erased: its file, results and every earlier payload are gone. The last event
+    /// of an erased stream.
+    Erased {},
+    /// What an earlier event's payload becomes when its job is erased: the kind, position, time
+    /// and audit context stay; the content does not.
+    Redacted {},
 }
 
 impl JobEvent {
@@ -92,6 +128,10 @@ impl JobEvent {
             JobEvent::PageRecognized { .. } => "page_recognized",
             JobEvent::Done {} => "done",
             JobEvent::Failed { .. } => "failed",
+            JobEvent::WebhookAttempted { .. } => "webhook_attempted",
+            JobEvent::WebhookAbandoned { .. } => "webhook_abandoned",
+            JobEvent::Erased {} => "erased",
+            JobEvent::Redacted {} => "redacted",
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::{
     error::{Error, Result},
     events::{JobEvent, Submission},
+    failure::FailureCode,
     ids::{AccountId, JobId, PageIndex},
     page::PageResult,
 };
@@ -87,6 +88,12 @@ pub struct Job {
     pub failed_attempts: u32,
     /// Why the job failed, if it did.
     pub failure: Option<String>,
+    /// Webhook delivery attempts so far.
+    pub webhook_attempts: u32,
+    /// Whether the webhook was delivered or given up.
+    pub webhook_settled: bool,
+    /// The job was erased: nothing may be appended but nothing is left to read.
+    pub erased: bool,
 }
 
 impl Job {
@@ -112,10 +119,19 @@ impl Job {
                 }
             }
             JobEvent::Done {} => self.status = JobStatus::Done,
-            JobEvent::Failed { reason } => {
+            JobEvent::Failed { message, .. } => {
                 self.status = JobStatus::Failed;
-                self.failure = Some(reason.clone());
+                self.failure = Some(message.clone());
             }
+            JobEvent::WebhookAttempted {
+                attempt, delivered, ..
+            } => {
+                self.webhook_attempts = self.webhook_attempts.max(*attempt);
+                self.webhook_settled |= *delivered;
+            }
+            JobEvent::WebhookAbandoned { .. } => self.webhook_settled = true,
+            JobEvent::Erased {} => self.erased = true,
+            JobEvent::Redacted {} => {}
         }
         self
     }
@@ -147,6 +163,9 @@ impl Job {
     }
 
     fn ensure_open(&self) -> Result<()> {
+        if self.erased {
+            return Err(Error::JobErased(self.id_or_nil()));
+        }
         if self.submission.is_none() {
             return Err(Error::NotSubmitted(self.id_or_nil()));
         }
@@ -212,11 +231,58 @@ pub fn finish(job: &Job) -> Result<Vec<JobEvent>> {
 }
 
 /// Ends the job as failed, keeping whatever pages were recognised.
-pub fn fail(job: &Job, reason: impl Into<String>) -> Result<Vec<JobEvent>> {
+pub fn fail(job: &Job, code: FailureCode, message: impl Into<String>) -> Result<Vec<JobEvent>> {
     job.ensure_open()?;
     Ok(vec![JobEvent::Failed {
-        reason: reason.into(),
+        code,
+        message: message.into(),
     }])
+}
+
+/// Where the job's webhook should go, if it has one that is still owed: the job has ended and
+/// delivery has neither succeeded nor been given up.
+pub fn webhook_due(job: &Job) -> Option<&str> {
+    let url = job.submission.as_ref()?.callback_url.as_deref()?;
+    (job.status.is_final() && !job.erased && !job.webhook_settled).then_some(url)
+}
+
+/// Records one delivery attempt; after `max_attempts` failed ones, gives up.
+pub fn record_webhook_attempt(
+    job: &Job,
+    status: Option<u16>,
+    error: Option<String>,
+    max_attempts: u32,
+) -> Result<Vec<JobEvent>> {
+    if job.erased {
+        return Err(Error::JobErased(job.id_or_nil()));
+    }
+    if webhook_due(job).is_none() {
+        return Ok(Vec::new());
+    }
+    let attempt = job.webhook_attempts + 1;
+    let delivered = error.is_none() && status.is_some_and(|s| (200..300).contains(&s));
+    let mut events = vec![JobEvent::WebhookAttempted {
+        attempt,
+        status,
+        error,
+        delivered,
+    }];
+    if !delivered && attempt >= max_attempts {
+        events.push(JobEvent::WebhookAbandoned { attempts: attempt });
+    }
+    Ok(events)
+}
+
+/// Erases a job, whatever its state: the stream ends with `erased` (the store then redacts every
+/// earlier payload). Erasing twice is a no-op.
+pub fn erase(job: &Job) -> Result<Vec<JobEvent>> {
+    if job.submission.is_none() && !job.erased {
+        return Err(Error::NotSubmitted(job.id_or_nil()));
+    }
+    if job.erased {
+        return Ok(Vec::new());
+    }
+    Ok(vec![JobEvent::Erased {}])
 }
 
 #[cfg(test)]
@@ -243,6 +309,8 @@ mod tests {
                 sha256: "00".into(),
             },
             plan: None,
+            callback_url: Some("https://example.com/hook".into()),
+            translate_to: None,
         })
     }
 
@@ -257,6 +325,11 @@ mod tests {
             mean_confidence: Some(0.9),
             language: "eng".into(),
             engine: "tesseract".into(),
+            tables: Vec::new(),
+            rotation: 0,
+            detection: None,
+            translation: None,
+            markdown: None,
         }
     }
 
@@ -330,18 +403,54 @@ mod tests {
     }
 
     #[test]
+    fn webhooks_are_owed_once_the_job_ends_until_delivered_or_abandoned() {
+        let running = Job::replay(ID, &[submitted(1)]);
+        assert_eq!(webhook_due(&running), None, "not before the job ends");
+        let ended = running.apply(&page(0)).apply(&done());
+        assert_eq!(webhook_due(&ended), Some("https://example.com/hook"));
+        let failed_once = record_webhook_attempt(&ended, Some(500), None, 3).unwrap();
+        assert_eq!(failed_once.len(), 1);
+        let job = failed_once.iter().fold(ended.clone(), Job::apply);
+        let job = record_webhook_attempt(&job, None, Some("refused".into()), 3)
+            .unwrap()
+            .iter()
+            .fold(job, Job::apply);
+        let last = record_webhook_attempt(&job, Some(502), None, 3).unwrap();
+        assert!(matches!(last.last(), Some(JobEvent::WebhookAbandoned { attempts: 3 })));
+        let job = last.iter().fold(job, Job::apply);
+        assert_eq!(webhook_due(&job), None);
+        assert_eq!(record_webhook_attempt(&job, Some(200), None, 3), Ok(vec![]));
+        let ok = record_webhook_attempt(&ended, Some(204), None, 3).unwrap();
+        assert!(matches!(ok[..], [JobEvent::WebhookAttempted { delivered: true, attempt: 1, .. }]));
+    }
+
+    #[test]
+    fn erased_jobs_accept_nothing_more() {
+        let job = Job::replay(ID, &[submitted(2), page(0)]);
+        assert_eq!(erase(&job), Ok(vec![JobEvent::Erased {}]));
+        let job = job.apply(&JobEvent::Erased {});
+        assert_eq!(erase(&job), Ok(vec![]));
+        assert_eq!(record_page(&job, ocr(1)), Err(Error::JobErased(ID)));
+        assert_eq!(finish(&job), Err(Error::JobErased(ID)));
+        assert_eq!(webhook_due(&job), None);
+    }
+
+    #[test]
     fn status_follows_events() {
         let job = Job::replay(ID, &[submitted(2)]);
         assert_eq!(job.status, JobStatus::Pending);
         let job = job.apply(&JobEvent::ProcessingStarted { attempt: 1 });
         assert_eq!(job.status, JobStatus::Processing);
-        let job = job.apply(&JobEvent::Failed { reason: "x".into() });
+        let job = job.apply(&JobEvent::Failed {
+            code: FailureCode::BadFile,
+            message: "x".into(),
+        });
         assert_eq!(
             (job.status, job.failure.as_deref()),
             (JobStatus::Failed, Some("x"))
         );
         assert_eq!(job.version, 3);
         assert!(start_processing(&job, 2).is_err());
-        assert!(fail(&job, "again").is_err());
+        assert!(fail(&job, FailureCode::Unclassified, "again").is_err());
     }
 }

@@ -15,8 +15,10 @@
 //! - Page indices are 0-based everywhere except where a human reads them (`PageIndex::human`).
 
 pub mod billing;
+pub mod chat;
 pub mod error;
 pub mod events;
+pub mod failure;
 pub mod file_kind;
 pub mod ids;
 pub mod job;
@@ -25,13 +27,15 @@ pub mod markdown;
 pub mod page;
 pub mod tier;
 pub mod tool;
+pub mod upcast;
 
 pub use error::{Error, Result};
 pub use events::{EventMeta, JobEvent, SCHEMA_VERSION};
+pub use failure::FailureCode;
 pub use file_kind::FileKind;
 pub use ids::{AccountId, JobId, PageIndex};
 pub use job::{Job, JobStatus, Owner};
 pub use language::LanguageSpec;
-pub use page::{BBox, Block, Line, PageResult, Word};
+pub use page::{BBox, Block, Cell, Detection, Line, PageResult, Table, Translation, Word};
 pub use tier::Tier;
 pub use tool::Tool;

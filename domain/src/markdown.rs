@@ -41,8 +41,12 @@ pub fn job_markdown<'a>(pages: impl IntoIterator<Item = &'a PageResult>) -> Stri
         .join("\n\n---\n\n")
 }
 
-/// Markdown for one page: headings where the layout shows them, paragraphs otherwise.
+/// Markdown for one page: the vision model's own Markdown for a `vlm` page; otherwise headings
+/// where the layout shows them, paragraphs otherwise.
 pub fn page_markdown(page: &PageResult) -> String {
+    if let Some(markdown) = &page.markdown {
+        return markdown.trim().to_owned();
+    }
     let typical = typical_line_height(&page.blocks);
     page.blocks
         .iter()
@@ -60,7 +64,8 @@ pub fn page_markdown(page: &PageResult) -> String {
 }
 
 /// Median line height of the page, weighted by words, so a few big title lines do not move it.
-fn typical_line_height(blocks: &[Block]) -> Option<f32> {
+/// Public so the exports (md, docx) find headings with the same rule as the job's `markdown`.
+pub fn typical_line_height(blocks: &[Block]) -> Option<f32> {
     let mut heights: Vec<u32> = blocks
         .iter()
         .flat_map(|b| &b.lines)
@@ -74,8 +79,9 @@ fn typical_line_height(blocks: &[Block]) -> Option<f32> {
     Some(heights[heights.len() / 2] as f32)
 }
 
-/// `Some(1)` or `Some(2)` for a heading, judged from the block's line height against the page's.
-fn heading_level(block: &Block, typical: Option<f32>) -> Option<usize> {
+/// `Some(1)` or `Some(2)` for a heading, judged from the block's line height against the page's
+/// typical one ([`typical_line_height`]).
+pub fn heading_level(block: &Block, typical: Option<f32>) -> Option<usize> {
     let typical = typical?;
     let text = block.text.trim();
     let chars = text.chars().count();
@@ -164,6 +170,11 @@ mod tests {
             mean_confidence: Some(0.9),
             language: "eng".into(),
             engine: "tesseract".into(),
+            tables: Vec::new(),
+            rotation: 0,
+            detection: None,
+            translation: None,
+            markdown: None,
         }
     }
 

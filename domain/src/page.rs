@@ -114,6 +114,87 @@ pub struct PageResult {
     /// Where the text came from: `tesseract`, or `pdf_text` for a born-digital page.
     #[serde(default)]
     pub engine: String,
+    /// Tables found on the page (only when the `extract-tables` tool was asked for), top to
+    /// bottom. Left out of the JSON when empty, so pages recorded without the tool keep their
+    /// stored shape.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<Table>,
+    /// Clockwise degrees (0, 90, 180 or 270) the page image was turned before recognition,
+    /// because orientation detection found it sideways or upside down. `width`, `height` and
+    /// every bbox are those of the turned (upright) image. Left out of the JSON when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rotation: u16,
+    /// What automatic language detection found (only for `language=auto`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection: Option<Detection>,
+    /// The page text translated by the `translate` tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translation: Option<Translation>,
+    /// The page as the vision model wrote it (`vlm` tier): Markdown in reading order, tables as
+    /// Markdown tables, formulas as LaTeX. The job's Markdown uses it as it is; `text` and
+    /// `blocks` are the same content as plain text, placed on the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub markdown: Option<String>,
+}
+
+fn is_zero(value: &u16) -> bool {
+    *value == 0
+}
+
+/// The outcome of automatic language detection on one page, kept so a caller (and an auditor
+/// replaying the events) can see why the page was read with the languages it was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detection {
+    /// The main language found (Tesseract name, e.g. `deu`), or `None` when detection was unsure
+    /// and the page was read with the fallback model.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Every language the page was finally read with, main one first (e.g. `["deu", "eng"]`).
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// The writing system found by orientation and script detection (`Latin`, `Cyrillic`, `Han`,
+    /// …), or `None` when it was unsure.
+    #[serde(default)]
+    pub script: Option<String>,
+    /// How sure the language detector was, 0..1.
+    #[serde(default)]
+    pub confidence: f32,
+}
+
+/// A page's text in another language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Translation {
+    /// The target language (Tesseract name, e.g. `eng`, `fra`).
+    pub language: String,
+    /// The translated text, paragraphs separated by blank lines.
+    pub text: String,
+}
+
+/// One cell of a detected table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    /// The cell's words joined by spaces; empty for an empty cell.
+    pub text: String,
+    /// Where the cell's words stand, or for an empty cell, the crossing of its row and column.
+    pub bbox: BBox,
+}
+
+/// A table detected on a page: a grid of rows and columns. Every row has the same number of
+/// cells (one per column); a cell that spans columns is kept in the column it overlaps most,
+/// the others of its row stay empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    /// The region the table covers.
+    pub bbox: BBox,
+    /// Rows top to bottom, each with its cells left to right.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// Number of columns (the cells of the first row; every row has as many).
+    pub fn columns(&self) -> usize {
+        self.rows.first().map_or(0, Vec::len)
+    }
 }
 
 impl PageResult {

@@ -1,6 +1,6 @@
 //! Tool presets a caller may name on submit.
 //!
-//! The registry is empty until a tool is really implemented: naming any tool is refused with
+//! Only tools that are really implemented are listed: naming any other slug is refused with
 //! `UnknownTool` rather than accepted and ignored.
 
 use crate::error::Error;
@@ -10,7 +10,17 @@ use std::str::FromStr;
 /// A named preset of options applied at submit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Tool {}
+pub enum Tool {
+    /// `extract-tables`: detect tables (rows and columns) on every page and keep them in the
+    /// page result, so the job JSON, Markdown, docx and csv show them.
+    ExtractTables,
+    /// `handwriting-to-text`: read the pages with the vision-language model (the `vlm` tier is
+    /// forced), which reads handwriting Tesseract cannot.
+    HandwritingToText,
+    /// `translate`: recognise the pages, then translate each page's text into `translate_to`
+    /// with the chat model; the translation is returned beside the original.
+    Translate,
+}
 
 impl Tool {
     /// Parses an optional tool slug; empty means no tool.
@@ -23,13 +33,90 @@ impl Tool {
 
     /// The wire slug.
     pub fn as_str(self) -> &'static str {
-        match self {}
+        match self {
+            Tool::ExtractTables => "extract-tables",
+            Tool::HandwritingToText => "handwriting-to-text",
+            Tool::Translate => "translate",
+        }
+    }
+
+    /// Every tool this server offers, in the order `GET /api/v1/tools/` lists them.
+    pub const ALL: [Tool; 3] = [Tool::ExtractTables, Tool::HandwritingToText, Tool::Translate];
+
+    /// One sentence for listings: what the preset does for the caller.
+    pub fn description(self) -> &'static str {
+        match self {
+            Tool::ExtractTables => {
+                "Detects tables (rows and columns) on every page; they appear in the job JSON, \
+                 Markdown, docx and csv downloads."
+            }
+            Tool::HandwritingToText => {
+                "Reads handwriting with the vision-language model (forces tier=vlm); blocks keep \
+                 their page positions."
+            }
+            Tool::Translate => {
+                "Recognises the pages, then translates each page's text into the language named \
+                 by translate_to; the translation is returned beside the original."
+            }
+        }
+    }
+
+    /// The tier the tool requires, overriding the caller's, if any.
+    pub fn forced_tier(self) -> Option<crate::Tier> {
+        match self {
+            Tool::HandwritingToText => Some(crate::Tier::Vlm),
+            Tool::ExtractTables | Tool::Translate => None,
+        }
+    }
+
+    /// Whether the tool needs the `translate_to` field.
+    pub fn needs_translate_to(self) -> bool {
+        matches!(self, Tool::Translate)
     }
 }
 
 impl FromStr for Tool {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        Err(Error::UnknownTool(s.to_owned()))
+        match s {
+            "extract-tables" => Ok(Tool::ExtractTables),
+            "handwriting-to-text" => Ok(Tool::HandwritingToText),
+            "translate" => Ok(Tool::Translate),
+            other => Err(Error::UnknownTool(other.to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_tool_parses_from_its_slug_and_serializes_to_it() {
+        for tool in Tool::ALL {
+            assert_eq!(tool.as_str().parse::<Tool>(), Ok(tool));
+            assert_eq!(
+                serde_json::to_string(&tool).unwrap(),
+                format!("\"{}\"", tool.as_str())
+            );
+            assert!(!tool.description().is_empty());
+        }
+        assert_eq!(Tool::HandwritingToText.forced_tier(), Some(crate::Tier::Vlm));
+        assert!(Tool::Translate.needs_translate_to());
+        assert!(!Tool::ExtractTables.needs_translate_to());
+    }
+
+    #[test]
+    fn extract_tables_slug_round_trips() {
+        assert_eq!(
+            Tool::parse_optional(Some(" extract-tables ")),
+            Ok(Some(Tool::ExtractTables))
+        );
+        assert_eq!(Tool::ExtractTables.as_str(), "extract-tables");
+        assert_eq!(
+            serde_json::to_string(&Tool::ExtractTables).unwrap(),
+            "\"extract-tables\""
+        );
+        assert!(Tool::parse_optional(Some("no-such-tool")).is_err());
     }
 }

@@ -10,6 +10,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_core;
 mod m20261124_000002_billing;
 mod m20261124_000003_page_images;
+mod m20261124_000004_audit_webhooks;
+mod m20261124_000005_chat;
 
 /// Lists every migration in order.
 pub struct Migrator;
@@ -21,6 +23,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_core::Migration),
             Box::new(m20261124_000002_billing::Migration),
             Box::new(m20261124_000003_page_images::Migration),
+            Box::new(m20261124_000004_audit_webhooks::Migration),
+            Box::new(m20261124_000005_chat::Migration),
         ]
     }
 }

@@ -1,4 +1,33 @@
-//! Retrieval over recognised page text (tantivy). Owns the page index and snippet search used by
-//! chat; it sees only `domain` types and is fed by whoever records pages, after the commit.
+//! Retrieval over recognised page text (tantivy): the passage index that chat cites from.
 //!
-//! Empty until chat arrives: nothing in the service depends on it yet.
+//! Owns: splitting pages into citable passages (a few sentences, with page and character offsets),
+//! their tokenisation (a language-neutral field plus the Snowball stemmers and stop words tantivy
+//! offers, chosen from each page's Tesseract languages, and CJK bigrams), and BM25 retrieval of a
+//! job's best passages for a question. It sees only `domain` types; it must not read the database,
+//! know about HTTP, or call a model.
+//!
+//! Design choices a newcomer may question:
+//! - **One index for every job**, filtered by a `job` term at query time, rather than one index
+//!   per job: thousands of small indexes would each hold files, a writer and a reader. BM25's
+//!   document frequencies are therefore index-wide; ranking within one job is what matters.
+//! - **The index is a projection kept by the API process, not by workers.** Workers may run on
+//!   other machines than the API, and a tantivy index is a local directory with one writer, so a
+//!   worker cannot write the index the API reads. Each API process keeps its own index in its data
+//!   directory instead: it indexes a job when Postgres announces `done` (the LISTEN notification),
+//!   and before answering a chat it checks that the index holds the job at its current event
+//!   version (`indexed_version`), indexing it from the `pages` projection if not. The index is
+//!   therefore never required to be durable or shared: losing it costs a re-index on next use,
+//!   and replay rebuilds it with `index_job`.
+//! - **Idempotent writes.** Every document carries a key `{job}:{page}` (and the job's version lives
+//!   in a `{job}:meta` document): `index_page` deletes the key and adds the page again, and
+//!   `index_job` deletes the whole job first, so repeating either changes nothing.
+//! - **Erasure** deletes every document of a job (`delete_job`); the API does it when the job's
+//!   `erased` event is announced.
+
+mod analysis;
+mod error;
+mod index;
+pub mod passages;
+
+pub use error::{Error, Result};
+pub use index::{Hit, Index, PageText};

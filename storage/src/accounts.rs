@@ -70,6 +70,11 @@ impl Store {
             email: Set(email.clone()),
             created_at: Set(Utc::now().fixed_offset()),
             plan: Set(plan.as_str().to_owned()),
+            webhook_secret: Set({
+                let mut bytes = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut bytes);
+                hex::encode(bytes)
+            }),
         })
         .exec_without_returning(&self.db)
         .await;
@@ -104,6 +109,31 @@ impl Store {
             .await?
             .map(account_from)
             .ok_or(Error::AccountNotFound(id.to_string()))
+    }
+
+    /// The secret an account's webhooks are signed with (HMAC-SHA256).
+    pub async fn webhook_secret(&self, id: AccountId) -> Result<String> {
+        accounts::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .map(|row| row.webhook_secret)
+            .ok_or(Error::AccountNotFound(id.to_string()))
+    }
+
+    /// Replaces an account's webhook secret with a fresh random one and returns it.
+    pub async fn rotate_webhook_secret(&self, id: AccountId) -> Result<String> {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let secret = hex::encode(bytes);
+        let res = accounts::Entity::update_many()
+            .col_expr(accounts::Column::WebhookSecret, Expr::value(secret.clone()))
+            .filter(accounts::Column::Id.eq(id.0))
+            .exec(&self.db)
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(Error::AccountNotFound(id.to_string()));
+        }
+        Ok(secret)
     }
 
     /// Moves an account to another plan.

@@ -13,6 +13,26 @@ pub enum Error {
         /// The version the caller expected.
         expected: u64,
     },
+    /// Another request appended to the conversation at the expected position first; reload and
+    /// record again.
+    #[error("conversation {conversation} moved past version {expected} (concurrent append)")]
+    ConversationConflict {
+        /// The conversation whose stream moved.
+        conversation: uuid::Uuid,
+        /// The version the caller expected.
+        expected: u64,
+    },
+    /// A stored conversation event or message that this build cannot read.
+    #[error("event {seq} of conversation {conversation} is unreadable")]
+    CorruptConversation {
+        /// The conversation.
+        conversation: uuid::Uuid,
+        /// The event's position.
+        seq: i64,
+        /// Why it failed to deserialize.
+        #[source]
+        source: serde_json::Error,
+    },
     /// No such job (or no events for it).
     #[error("job {0} not found")]
     JobNotFound(JobId),
@@ -55,7 +75,10 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Error::Conflict { .. } | Error::Db(_) | Error::Listen(_)
+            Error::Conflict { .. }
+                | Error::ConversationConflict { .. }
+                | Error::Db(_)
+                | Error::Listen(_)
         )
     }
 }

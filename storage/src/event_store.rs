@@ -7,7 +7,6 @@ use crate::{
     error::{Error, Result},
     idempotency::{self, IdempotencyKey},
     projection,
-    upcast::upcast,
 };
 use chrono::{DateTime, Utc};
 use domain::{events::Submission, job, EventMeta, Job, JobEvent, JobId, SCHEMA_VERSION};
@@ -29,6 +28,8 @@ pub struct Recorded {
     pub job: JobId,
     /// 1-based position in the stream.
     pub seq: u64,
+    /// The kind as written (for a redacted event: the kind it had before erasure).
+    pub kind: String,
     /// Payload shape version the event was written with.
     pub schema_version: u32,
     /// The event.
@@ -43,7 +44,7 @@ impl Recorded {
     fn from_row(row: job_events::Model) -> Result<Recorded> {
         let job = JobId(row.job_id);
         let version = u32::try_from(row.schema_version).unwrap_or(0);
-        let payload = upcast(&row.kind, version, row.payload);
+        let payload = domain::upcast::upcast(&row.kind, version, row.payload);
         let event = serde_json::from_value(payload).map_err(|source| Error::CorruptEvent {
             job,
             seq: row.seq,
@@ -52,6 +53,7 @@ impl Recorded {
         Ok(Recorded {
             job,
             seq: row.seq as u64,
+            kind: row.kind,
             schema_version: version,
             event,
             meta: serde_json::from_value(row.meta).unwrap_or_default(),
@@ -224,6 +226,7 @@ pub async fn append_in(
         let rec = Recorded {
             job,
             seq,
+            kind: event.kind().to_owned(),
             schema_version: SCHEMA_VERSION,
             event,
             meta: meta.clone(),

@@ -12,7 +12,9 @@
 pub mod accounts;
 pub mod billing;
 mod connect;
+pub mod conversations;
 pub mod entities;
+mod erasure;
 mod error;
 pub mod event_store;
 pub mod idempotency;
@@ -20,7 +22,6 @@ pub mod notify;
 pub mod page_images;
 pub mod projection;
 pub mod read;
-mod upcast;
 pub mod uploads;
 
 pub use connect::{Options, Store};

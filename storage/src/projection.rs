@@ -46,6 +46,10 @@ pub async fn project(txn: &DatabaseTransaction, rec: &Recorded) -> Result<()> {
                 created_at: Set(at),
                 updated_at: Set(at),
                 finished_at: Set(None),
+                error_code: Set(None),
+                callback_url: Set(sub.callback_url.clone()),
+                webhook_status: Set(sub.callback_url.as_ref().map(|_| "pending".to_owned())),
+                webhook_attempts: Set(0),
             })
             .exec_without_returning(txn)
             .await?;
@@ -100,17 +104,45 @@ pub async fn project(txn: &DatabaseTransaction, rec: &Recorded) -> Result<()> {
                 .exec(txn)
                 .await?;
         }
-        JobEvent::Failed { reason } => {
+        JobEvent::Failed { code, message } => {
             update_job(id, seq, at)
                 .col_expr(
                     jobs::Column::Status,
                     Expr::value(JobStatus::Failed.as_str()),
                 )
-                .col_expr(jobs::Column::Error, Expr::value(reason.clone()))
+                .col_expr(jobs::Column::Error, Expr::value(message.clone()))
+                .col_expr(jobs::Column::ErrorCode, Expr::value(code.as_str()))
                 .col_expr(jobs::Column::FinishedAt, Expr::value(at))
                 .exec(txn)
                 .await?;
         }
+        JobEvent::WebhookAttempted {
+            attempt, delivered, ..
+        } => {
+            let mut update = update_job(id, seq, at).col_expr(
+                jobs::Column::WebhookAttempts,
+                Expr::value(*attempt as i32),
+            );
+            if *delivered {
+                update = update.col_expr(jobs::Column::WebhookStatus, Expr::value("delivered"));
+            }
+            update.exec(txn).await?;
+        }
+        JobEvent::WebhookAbandoned { .. } => {
+            update_job(id, seq, at)
+                .col_expr(jobs::Column::WebhookStatus, Expr::value("abandoned"))
+                .exec(txn)
+                .await?;
+        }
+        JobEvent::Erased {} => {
+            pages::Entity::delete_many()
+                .filter(pages::Column::JobId.eq(id))
+                .exec(txn)
+                .await?;
+            jobs::Entity::delete_by_id(id).exec(txn).await?;
+        }
+        // A redacted payload says nothing any more; the `erased` event that follows removes rows.
+        JobEvent::Redacted {} => {}
     }
     Ok(())
 }

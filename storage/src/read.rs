@@ -38,6 +38,14 @@ pub struct JobView {
     pub file_kind: String,
     /// Why the job failed.
     pub error: Option<String>,
+    /// The failure's class (`bad_file`, `attempts_exhausted`, …).
+    pub error_code: Option<String>,
+    /// Where the job summary is POSTed when the job ends.
+    pub callback_url: Option<String>,
+    /// `pending`, `delivered` or `abandoned`; `None` without a callback.
+    pub webhook_status: Option<String>,
+    /// Delivery attempts so far.
+    pub webhook_attempts: u32,
     /// When it was submitted.
     pub created_at: DateTime<Utc>,
     /// When its last event was recorded.
@@ -96,6 +104,10 @@ impl Store {
             file_name: row.file_name,
             file_kind: row.file_kind,
             error: row.error,
+            error_code: row.error_code,
+            callback_url: row.callback_url,
+            webhook_status: row.webhook_status,
+            webhook_attempts: row.webhook_attempts.max(0) as u32,
             created_at: row.created_at.with_timezone(&Utc),
             updated_at: row.updated_at.with_timezone(&Utc),
             finished_at: row.finished_at.map(|t| t.with_timezone(&Utc)),

@@ -54,6 +54,8 @@ fn submission(pages: u32) -> Submission {
             sha256: "abc".into(),
         },
         plan: None,
+        callback_url: None,
+        translate_to: None,
     }
 }
 
@@ -68,6 +70,11 @@ fn page(index: u32) -> PageResult {
         mean_confidence: Some(0.5),
         language: "eng".into(),
         engine: "tesseract".into(),
+        tables: Vec::new(),
+        rotation: 0,
+        detection: None,
+        translation: None,
+        markdown: None,
     }
 }
 

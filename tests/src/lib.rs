@@ -5,6 +5,9 @@
 //! in parallel and leave nothing behind.
 
 pub mod corpus;
+pub mod llm;
+pub mod receiver;
+pub mod services;
 
 use anyhow::Context;
 use api::{Config, Roles, Running};
@@ -49,6 +52,8 @@ pub struct Isolation {
     pub name: String,
     /// Full database URL.
     pub database_url: String,
+    /// Local state of the service (the chat index), under the system temp dir; removed on drop.
+    pub data_dir: PathBuf,
 }
 
 impl Isolation {
@@ -57,6 +62,7 @@ impl Isolation {
         let name = unique_name();
         Isolation {
             database_url: format!("{}/{}", postgres_server(), name),
+            data_dir: std::env::temp_dir().join(&name),
             name,
         }
     }
@@ -73,6 +79,9 @@ impl Isolation {
         config.worker.heartbeat = Duration::from_secs(1);
         config.worker.sweep_every = Duration::from_secs(1);
         config.worker.stale_after = Duration::from_secs(20);
+        // Chat: a private index, and no model unless a test starts one.
+        config.data_dir = self.data_dir.join("app");
+        config.llm.base_url = None;
         config
     }
 
@@ -103,6 +112,15 @@ impl Isolation {
                 config.worker.stale_after.as_secs().to_string(),
             ),
             ("RUST_LOG".into(), "warn,workers=info".into()),
+            // Each process its own index directory (the index has one writer); no model.
+            (
+                "OCRCHAT_DATA_DIR".into(),
+                self.data_dir
+                    .join(format!("proc-{}", uuid::Uuid::new_v4().simple()))
+                    .display()
+                    .to_string(),
+            ),
+            ("OCRCHAT_LLM_BASE_URL".into(), String::new()),
         ]
     }
 }
@@ -115,6 +133,7 @@ impl Default for Isolation {
 
 impl Drop for Isolation {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
         let name = self.name.clone();
         // Drop cannot be async; clean up on a short-lived runtime of its own.
         let cleanup = std::thread::spawn(move || {
@@ -294,6 +313,17 @@ impl TestApp {
             .and_then(|n| n.to_str())
             .unwrap_or("upload");
         self.submit(bytes, name, fields, None).await
+    }
+
+    /// POSTs a JSON body to a path; returns status and JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> (u16, Value) {
+        let mut req = self.http.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("post request");
+        let status = resp.status().as_u16();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
     }
 
     /// GETs a path; returns status and JSON body.

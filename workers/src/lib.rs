@@ -7,13 +7,21 @@
 //! can delay a job but never corrupt or double it: a redelivered job resumes after its recorded
 //! pages and the `(job, seq)` key refuses a second writer.
 //!
+//! The model calls of a page also run here: `vlm` (the vision model of the `vlm` tier, its text
+//! placed on Tesseract's word boxes) and `translate` (the `translate` tool), both through the
+//! OpenAI-compatible client in `llm`, because workers may run on machines the API does not.
+//!
 //! It must not: serve HTTP or read configuration from the environment (the `api` crate builds
 //! the options and passes them in).
 
 pub mod engine;
+pub mod llm;
 pub mod process;
 pub mod queue;
 pub mod runtime;
+pub mod translate;
+pub mod vlm;
+pub mod webhook;
 
-pub use process::{Processor, ProcessorOptions};
+pub use process::{Models, Processor, ProcessorOptions};
 pub use queue::{OcrTask, Queue, QueueOptions};

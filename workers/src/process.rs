@@ -6,14 +6,20 @@
 //! recorded ones, and `record_page` turns a page recorded by a racing worker into a no-op.
 
 use crate::engine::{
+    auto,
     input::{InputError, Limits},
-    ocr::{OcrError, OcrPool, OcrRequest},
+    ocr::{installed_languages, OcrError, OcrPool, OcrRequest},
     pdf::PdfEngine,
     raster::{render_page, PageImage},
 };
-use domain::{job, EventMeta, FileKind, Job, JobId, LanguageSpec, PageIndex, PageResult};
+use crate::llm::{LlmClient, LlmError};
+use crate::queue::Queue;
+use domain::{
+    job, language, EventMeta, FailureCode, FileKind, Job, JobId, LanguageSpec, PageIndex,
+    PageResult, Tier, Tool, Translation,
+};
 use futures::{StreamExt, TryStreamExt};
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 use storage::{page_images::PageImageBlob, Store};
 
 /// Tuning for the processor.
@@ -63,9 +69,41 @@ pub enum ProcessError {
     /// A blocking task panicked or was cancelled.
     #[error("page task failed: {0}")]
     Join(String),
+    /// The vision model (`vlm` tier) or the chat model (`translate`) failed on a page, after
+    /// its retries.
+    #[error("the {model} failed on page {}: {source}", page + 1)]
+    Model {
+        /// Which model, in words (`vision model`, `translation model`).
+        model: &'static str,
+        /// 0-based page index.
+        page: u32,
+        /// What the model server said.
+        #[source]
+        source: LlmError,
+    },
+    /// The job needs a model this worker was not configured with.
+    #[error("this server has no {0} configured")]
+    NoModel(&'static str),
+    /// The page image could not be prepared for the vision model.
+    #[error(transparent)]
+    Encode(#[from] crate::vlm::EncodeError),
 }
 
 impl ProcessError {
+    /// The failure code a permanent error fails the job with.
+    pub fn failure_code(&self) -> FailureCode {
+        match self {
+            ProcessError::Input(_) => FailureCode::BadFile,
+            ProcessError::Ocr(_)
+            | ProcessError::Model { .. }
+            | ProcessError::NoModel(_)
+            | ProcessError::Encode(_) => FailureCode::EngineError,
+            ProcessError::Storage(_) | ProcessError::EndedElsewhere | ProcessError::Join(_) => {
+                FailureCode::Unclassified
+            }
+        }
+    }
+
     /// Permanent errors fail the job at once; retrying cannot help.
     pub fn is_permanent(&self) -> bool {
         match self {
@@ -73,17 +111,47 @@ impl ProcessError {
             ProcessError::Ocr(err) => err.is_permanent(),
             ProcessError::Storage(err) => !err.is_transient(),
             ProcessError::EndedElsewhere | ProcessError::Join(_) => false,
+            // Model calls already retried transient failures with backoff (see `llm`): what
+            // reaches here kept failing, and another attempt of the whole job would repeat the
+            // same calls. A missing model or an unencodable image does not change either.
+            ProcessError::Model { .. } | ProcessError::NoModel(_) | ProcessError::Encode(_) => {
+                true
+            }
         }
     }
+}
+
+/// The model endpoints a worker calls, when configured: the vision model of the `vlm` tier and
+/// the chat model of the `translate` tool.
+#[derive(Debug, Clone, Default)]
+pub struct Models {
+    /// The vision-language model; `None` refuses `vlm` pages.
+    pub vision: Option<LlmClient>,
+    /// The chat model used for translation; `None` refuses `translate` pages.
+    pub chat: Option<LlmClient>,
+}
+
+/// What every page of a job is read with, fixed at submit.
+#[derive(Debug, Clone)]
+struct PagePlan {
+    language: LanguageSpec,
+    tier: Tier,
+    tool: Option<Tool>,
+    translate_to: Option<String>,
+    priority: u8,
 }
 
 /// Turns queued job ids into recorded pages. One per process, shared by all worker tasks.
 #[derive(Clone)]
 pub struct Processor {
     store: Store,
+    queue: Queue,
     pool: Arc<OcrPool>,
     pdf: Arc<PdfEngine>,
     options: ProcessorOptions,
+    models: Models,
+    /// Installed Tesseract models: the candidates of language detection.
+    installed: Arc<HashSet<String>>,
 }
 
 impl std::fmt::Debug for Processor {
@@ -98,16 +166,30 @@ impl Processor {
     /// Builds a processor on shared engines.
     pub fn new(
         store: Store,
+        queue: Queue,
         pool: Arc<OcrPool>,
         pdf: Arc<PdfEngine>,
         options: ProcessorOptions,
     ) -> Self {
+        let installed = Arc::new(
+            installed_languages(&pool.options().tessdata)
+                .into_iter()
+                .collect(),
+        );
         Processor {
             store,
+            queue,
             pool,
             pdf,
             options,
+            models: Models::default(),
+            installed,
         }
+    }
+
+    /// The processor with model endpoints for the `vlm` tier and the `translate` tool.
+    pub fn with_models(self, models: Models) -> Self {
+        Processor { models, ..self }
     }
 
     /// The options in use.
@@ -125,13 +207,14 @@ impl Processor {
             Err(storage::Error::JobNotFound(_)) => return Ok(Outcome::Unknown),
             Err(err) => return Err(err.into()),
         };
-        if state.status.is_final() {
+        if state.status.is_final() || state.erased {
             return Ok(Outcome::AlreadyFinished);
         }
         if state.failed_attempts >= self.options.max_attempts {
             return self
                 .fail(
                     id,
+                    FailureCode::AttemptsExhausted,
                     format!("gave up after {} failed attempts", state.failed_attempts),
                 )
                 .await;
@@ -141,6 +224,7 @@ impl Processor {
             return self
                 .fail(
                     id,
+                    FailureCode::Interrupted,
                     format!(
                         "processing was interrupted {} times; giving up",
                         state.attempts
@@ -159,14 +243,19 @@ impl Processor {
             .await?
         {
             Ok(_) => {}
-            Err(domain::Error::JobFinished(_)) => return Ok(Outcome::AlreadyFinished),
+            Err(domain::Error::JobFinished(_) | domain::Error::JobErased(_)) => {
+                return Ok(Outcome::AlreadyFinished)
+            }
             Err(rule) => return Ok(Outcome::Failed(rule.to_string())),
         }
 
         match self.recognise_remaining(id, &state, &meta).await {
             Ok(()) => self.finish(id, &meta).await,
             Err(ProcessError::EndedElsewhere) => Ok(Outcome::AlreadyFinished),
-            Err(err) if err.is_permanent() => self.fail(id, err.to_string()).await,
+            Err(err) if err.is_permanent() => {
+                let code = err.failure_code();
+                self.fail(id, code, err.to_string()).await
+            }
             Err(err) => {
                 tracing::warn!(%id, attempt, error = %err, "attempt failed, will retry");
                 let message = err.to_string();
@@ -181,7 +270,11 @@ impl Processor {
                 if let Ok(Ok(_)) = recorded {
                     if state.failed_attempts + 1 >= self.options.max_attempts {
                         return self
-                            .fail(id, format!("gave up after {attempt} attempts: {message}"))
+                            .fail(
+                                id,
+                                FailureCode::AttemptsExhausted,
+                                format!("gave up after {attempt} attempts: {message}"),
+                            )
                             .await;
                     }
                 }
@@ -206,8 +299,14 @@ impl Processor {
             .as_ref()
             .ok_or(ProcessError::Storage(storage::Error::JobNotFound(id)))?;
         let kind = submission.file.kind;
-        let languages = tesseract_languages(&submission.language_spec);
-        let priority = submission.plan.map_or(0, |p| p.priority());
+        let plan = PagePlan {
+            language: submission.language_spec.clone(),
+            tier: submission.tool.and_then(Tool::forced_tier).unwrap_or(submission.tier),
+            tool: submission.tool,
+            translate_to: submission.translate_to.clone(),
+            priority: submission.plan.map_or(0, |p| p.priority()),
+        };
+        let tool = submission.tool;
         let bytes = Arc::new(self.store.upload(id).await?);
         // Appends of one job are serialised in-process; conflicts then only come from another
         // process racing on the same job, which `decide_and_append` resolves.
@@ -215,12 +314,11 @@ impl Processor {
         futures::stream::iter(remaining)
             .map(|page| {
                 let bytes = Arc::clone(&bytes);
-                let languages = languages.clone();
+                let plan = plan.clone();
                 let append_lock = Arc::clone(&append_lock);
                 async move {
-                    let result = self
-                        .recognise_page(id, bytes, kind, page, languages, priority)
-                        .await?;
+                    let result = self.recognise_page(id, bytes, kind, page, &plan).await?;
+                    let result = apply_tool(result, tool);
                     let _guard = append_lock.lock().await;
                     match self
                         .store
@@ -230,7 +328,9 @@ impl Processor {
                         .await?
                     {
                         Ok(_) => Ok(()),
-                        Err(domain::Error::JobFinished(_)) => Err(ProcessError::EndedElsewhere),
+                        Err(domain::Error::JobFinished(_) | domain::Error::JobErased(_)) => {
+                            Err(ProcessError::EndedElsewhere)
+                        }
                         Err(rule) => Err(ProcessError::Join(rule.to_string())),
                     }
                 }
@@ -241,35 +341,123 @@ impl Processor {
         Ok(())
     }
 
-    /// Rasterises one page (blocking pool) and recognises it (OCR pool).
+    /// Reads one page: rasterise (blocking pool), turn upright (OSD), recognise (OCR pool,
+    /// named languages or `auto`), then the vision model (`vlm` tier) and the translation
+    /// (`translate` tool) when asked for.
     async fn recognise_page(
         &self,
         job: JobId,
         bytes: Arc<Vec<u8>>,
         kind: FileKind,
         page: PageIndex,
-        languages: String,
-        priority: u8,
+        plan: &PagePlan,
     ) -> Result<PageResult, ProcessError> {
+        // Fail before any work when a model the job needs is missing on this worker.
+        let vision = match plan.tier {
+            Tier::Vlm => Some(
+                self.models
+                    .vision
+                    .as_ref()
+                    .ok_or(ProcessError::NoModel("vision model"))?,
+            ),
+            Tier::Cpu => None,
+        };
+        let translator = match (&plan.tool, &plan.translate_to) {
+            (Some(Tool::Translate), Some(target)) => Some((
+                self.models
+                    .chat
+                    .as_ref()
+                    .ok_or(ProcessError::NoModel("translation model"))?,
+                target.as_str(),
+            )),
+            _ => None,
+        };
         let pdf = Arc::clone(&self.pdf);
         let limits = self.options.limits.clone();
-        let (image, blob) = tokio::task::spawn_blocking(move || {
-            let image = render_page(&bytes, kind, page.0, &pdf, &limits)?;
-            let blob = encode_page_image(&image);
-            Ok::<_, ProcessError>((image, blob))
+        let image = tokio::task::spawn_blocking(move || {
+            render_page(&bytes, kind, page.0, &pdf, &limits).map_err(ProcessError::from)
         })
         .await
         .map_err(|e| ProcessError::Join(e.to_string()))??;
+        let upright = auto::orient(&self.pool, image, plan.priority).await?;
+        let image = upright.image;
+        let blob = {
+            let image = image.clone();
+            tokio::task::spawn_blocking(move || encode_page_image(&image))
+                .await
+                .map_err(|e| ProcessError::Join(e.to_string()))?
+        };
         // Kept for exports (the searchable PDF), since the upload is deleted when the job ends.
+        // The upright image, so the stored page and the boxes share one frame.
         self.store.put_page_image(job, &blob).await?;
-        let result = self
-            .pool
-            .recognize(OcrRequest {
-                image,
-                languages,
-                priority,
-            })
-            .await?;
+        // The vision request is prepared and sent while Tesseract reads the page.
+        let transcription = async {
+            let Some(client) = vision else {
+                return Ok(None);
+            };
+            let for_model = image.image.clone();
+            let data_url = tokio::task::spawn_blocking(move || crate::vlm::page_data_url(&for_model))
+                .await
+                .map_err(|e| ProcessError::Join(e.to_string()))??;
+            let hint = language_hint(&plan.language);
+            crate::vlm::transcribe(client, data_url, hint.as_deref())
+                .await
+                .map(Some)
+                .map_err(|source| ProcessError::Model {
+                    model: "vision model",
+                    page: page.0,
+                    source,
+                })
+        };
+        let recognition = async {
+            match &plan.language {
+                LanguageSpec::Named(names) => self
+                    .pool
+                    .recognize(OcrRequest {
+                        image: image.clone(),
+                        languages: names.join("+"),
+                        priority: plan.priority,
+                    })
+                    .await
+                    .map_err(ProcessError::from),
+                LanguageSpec::Auto => auto::recognize_auto(
+                    &self.pool,
+                    image.clone(),
+                    upright.orientation.as_ref(),
+                    plan.priority,
+                    &self.installed,
+                )
+                .await
+                .map_err(ProcessError::from),
+            }
+        };
+        let (transcription, recognised) = tokio::try_join!(transcription, recognition)?;
+        let mut result = PageResult {
+            rotation: upright.rotation,
+            ..recognised
+        };
+        if let Some(transcription) = transcription {
+            tracing::debug!(
+                page = page.0,
+                attempts = transcription.attempts,
+                "vision model transcribed the page"
+            );
+            result = crate::vlm::assemble(result, &transcription);
+        }
+        if let Some((client, target)) = translator {
+            let name = language::lookup(target).map_or(target, |l| l.name);
+            let text = crate::translate::translate(client, &result.text, name)
+                .await
+                .map_err(|source| ProcessError::Model {
+                    model: "translation model",
+                    page: page.0,
+                    source,
+                })?;
+            result.translation = Some(Translation {
+                language: target.to_owned(),
+                text,
+            });
+        }
         Ok(result)
     }
 
@@ -279,24 +467,51 @@ impl Processor {
             .decide_and_append(id, meta.clone(), job::finish)
             .await?
         {
-            Ok(_) => Ok(Outcome::Done),
-            Err(domain::Error::JobFinished(_)) => Ok(Outcome::AlreadyFinished),
+            Ok(_) => {
+                self.webhook_after_end(id).await;
+                Ok(Outcome::Done)
+            }
+            Err(domain::Error::JobFinished(_) | domain::Error::JobErased(_)) => {
+                Ok(Outcome::AlreadyFinished)
+            }
             Err(rule) => Err(ProcessError::Join(rule.to_string())),
         }
     }
 
-    async fn fail(&self, id: JobId, reason: String) -> Result<Outcome, ProcessError> {
+    async fn fail(
+        &self,
+        id: JobId,
+        code: FailureCode,
+        reason: String,
+    ) -> Result<Outcome, ProcessError> {
         let meta = EventMeta {
             worker: Some(self.options.worker_id.clone()),
             attempt: None,
         };
         match self
             .store
-            .decide_and_append(id, meta, |j| job::fail(j, reason.clone()))
+            .decide_and_append(id, meta, |j| job::fail(j, code, reason.clone()))
             .await?
         {
-            Ok(_) => Ok(Outcome::Failed(reason)),
+            Ok(_) => {
+                self.webhook_after_end(id).await;
+                Ok(Outcome::Failed(reason))
+            }
             Err(_) => Ok(Outcome::AlreadyFinished),
+        }
+    }
+
+    /// Queues the job's webhook, if it has one, now that the job has ended. A failure here is
+    /// recovered by the sweep, which finds ended jobs whose webhook is still pending.
+    async fn webhook_after_end(&self, id: JobId) {
+        let has_callback = match self.store.load_job(id).await {
+            Ok(job) => job::webhook_due(&job).is_some(),
+            Err(_) => true,
+        };
+        if has_callback {
+            if let Err(err) = self.queue.enqueue_webhook(id).await {
+                tracing::warn!(%id, error = %err, "could not queue the webhook; the sweep will");
+            }
         }
     }
 }
@@ -328,8 +543,26 @@ fn encode_page_image(page: &PageImage) -> PageImageBlob {
     }
 }
 
-/// The Tesseract language string for a request. `auto` means English for now; automatic
-/// detection replaces this.
-fn tesseract_languages(spec: &LanguageSpec) -> String {
-    spec.tesseract().unwrap_or_else(|| "eng".to_owned())
+/// The languages a caller named, in English (`German and English`), for the vision model's
+/// instruction; `None` for `auto` or script models only.
+fn language_hint(spec: &LanguageSpec) -> Option<String> {
+    let LanguageSpec::Named(names) = spec else {
+        return None;
+    };
+    let named: Vec<&str> = names
+        .iter()
+        .filter_map(|n| language::lookup(n))
+        .filter(|l| !crate::engine::detect::is_script_model(l.tesseract))
+        .map(|l| l.name)
+        .collect();
+    (!named.is_empty()).then(|| named.join(" and "))
+}
+
+/// Applies the submission's tool to a recognised page before it is recorded, so what the tool
+/// found is part of the page's event: `extract-tables` adds the page's tables.
+fn apply_tool(mut page: PageResult, tool: Option<domain::Tool>) -> PageResult {
+    if tool == Some(domain::Tool::ExtractTables) {
+        page.tables = crate::engine::tables::detect(&page);
+    }
+    page
 }

@@ -2,6 +2,7 @@
 
 use apalis::prelude::{TaskBuilder, TaskSink};
 use apalis_redis::{Config as RedisConfig, ConnectionManager, RedisStorage};
+use crate::webhook::WebhookTask;
 use domain::JobId;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -66,6 +67,20 @@ impl QueueOptions {
         format!("{}:{}", self.namespace, lane.suffix())
     }
 
+    /// The queue of webhook deliveries.
+    pub fn webhook_queue_name(&self) -> String {
+        format!("{}:webhooks", self.namespace)
+    }
+
+    pub(crate) fn webhook_config(&self) -> RedisConfig {
+        RedisConfig::default()
+            .queue(self.webhook_queue_name())
+            .batch_size(1)
+            .heartbeat_interval(self.heartbeat)
+            .missed_heartbeats(self.missed_heartbeats)
+            .persist_results(false)
+    }
+
     pub(crate) fn apalis_config(&self, lane: Lane) -> RedisConfig {
         RedisConfig::default()
             .queue(self.queue_name(lane))
@@ -100,6 +115,7 @@ pub enum Error {
 pub struct Queue {
     priority: RedisStorage<OcrTask>,
     standard: RedisStorage<OcrTask>,
+    webhooks: RedisStorage<WebhookTask>,
     options: QueueOptions,
 }
 
@@ -109,10 +125,13 @@ impl Queue {
         let conn = connect(&options.redis_url).await?;
         let priority =
             RedisStorage::new(conn.clone()).with_config(options.apalis_config(Lane::Priority));
-        let standard = RedisStorage::new(conn).with_config(options.apalis_config(Lane::Standard));
+        let standard =
+            RedisStorage::new(conn.clone()).with_config(options.apalis_config(Lane::Standard));
+        let webhooks = RedisStorage::new(conn).with_config(options.webhook_config());
         Ok(Queue {
             priority,
             standard,
+            webhooks,
             options,
         })
     }
@@ -138,6 +157,20 @@ impl Queue {
             .push_task(task)
             .await
             .map_err(|source| Error::Push { job, source })
+    }
+
+    /// Enqueues a job's webhook delivery (after the job ended). Safe to repeat: delivery is
+    /// decided from the job's events.
+    pub async fn enqueue_webhook(&self, job: JobId) -> Result<(), Error> {
+        let mut storage = self.webhooks.clone();
+        storage
+            .push(WebhookTask { job })
+            .await
+            .map_err(|source| Error::Push { job, source })
+    }
+
+    pub(crate) fn webhook_storage(&self) -> RedisStorage<WebhookTask> {
+        self.webhooks.clone()
     }
 
     /// The options this queue was opened with.

@@ -12,10 +12,14 @@
 use crate::{
     process::{Outcome, Processor},
     queue::{Lane, OcrTask, Queue},
+    webhook::{Deliverer, Delivery, WebhookTask},
 };
 use apalis::{
     layers::{
-        retry::{backoff::ExponentialBackoffMaker, backoff::MakeBackoff, HasherRng, RetryPolicy},
+        retry::{
+            backoff::{self as tower_backoff, ExponentialBackoffMaker, MakeBackoff},
+            HasherRng, RetryPolicy,
+        },
         WorkerBuilderExt,
     },
     prelude::{BoxDynError, Data, WorkerBuilder},
@@ -37,6 +41,10 @@ pub struct RuntimeOptions {
     pub sweep_every: Duration,
     /// Prefix for this process' apalis worker names (unique per process).
     pub name: String,
+    /// Finished jobs older than this are erased; `None` keeps them.
+    pub retention: Option<Duration>,
+    /// Webhook delivery attempts (the first plus retries with backoff).
+    pub webhook_attempts: u32,
 }
 
 /// The apalis handler: one queue message, one job.
@@ -57,10 +65,23 @@ async fn handle(task: OcrTask, processor: Data<Arc<Processor>>) -> Result<(), Bo
     }
 }
 
+/// The apalis handler of webhook deliveries: an error makes the queue retry with backoff.
+async fn deliver(task: WebhookTask, deliverer: Data<Arc<Deliverer>>) -> Result<(), BoxDynError> {
+    match deliverer.deliver(task.job).await {
+        Ok(Delivery::Failed(reason)) => Err(reason.into()),
+        Ok(outcome) => {
+            tracing::info!(job = %task.job, ?outcome, "webhook");
+            Ok(())
+        }
+        Err(err) => Err(Box::new(err)),
+    }
+}
+
 /// Runs workers and the sweep until `shutdown` is cancelled. A worker that stops on a backend
 /// error (Redis gone) is rebuilt after a pause, so a Redis restart does not end processing.
 pub async fn run(
     processor: Arc<Processor>,
+    deliverer: Arc<Deliverer>,
     queue: Queue,
     store: Store,
     options: RuntimeOptions,
@@ -68,6 +89,12 @@ pub async fn run(
 ) {
     let sweep = tokio::spawn(sweep_loop(
         store,
+        queue.clone(),
+        options.clone(),
+        shutdown.clone(),
+    ));
+    let webhooks = tokio::spawn(run_webhooks(
+        deliverer,
         queue.clone(),
         options.clone(),
         shutdown.clone(),
@@ -86,7 +113,61 @@ pub async fn run(
     for lane in lanes {
         let _ = lane.await;
     }
+    let _ = webhooks.await;
     sweep.abort();
+}
+
+fn backoff() -> Option<tower_backoff::ExponentialBackoff> {
+    ExponentialBackoffMaker::new(
+        Duration::from_millis(500),
+        Duration::from_secs(30),
+        0.5,
+        HasherRng::default(),
+    )
+    .map(|mut maker| maker.make_backoff())
+    .ok()
+}
+
+/// Runs the webhook worker until shutdown, rebuilding it after backend errors.
+async fn run_webhooks(
+    deliverer: Arc<Deliverer>,
+    queue: Queue,
+    options: RuntimeOptions,
+    shutdown: CancellationToken,
+) {
+    let mut generation = 0u32;
+    while !shutdown.is_cancelled() {
+        generation += 1;
+        let Some(backoff) = backoff() else {
+            tracing::error!("invalid retry backoff settings");
+            return;
+        };
+        let worker = WorkerBuilder::new(format!("{}-webhooks-{generation}", options.name))
+            .backend(queue.webhook_storage())
+            .concurrency(4)
+            .retry(
+                RetryPolicy::retries(options.webhook_attempts.saturating_sub(1) as usize)
+                    .with_backoff(backoff),
+            )
+            .data(Arc::clone(&deliverer))
+            .build(deliver);
+        let stop = shutdown.clone();
+        let result = worker
+            .run_until(async move {
+                stop.cancelled().await;
+                Ok::<(), std::io::Error>(())
+            })
+            .await;
+        match result {
+            Ok(()) if shutdown.is_cancelled() => return,
+            Ok(()) => tracing::warn!("webhook worker stopped; restarting"),
+            Err(err) => tracing::warn!(error = %err, "webhook worker stopped; restarting"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
 }
 
 /// Runs the workers of one lane until shutdown, rebuilding them after backend errors.
@@ -100,14 +181,7 @@ async fn run_lane(
     let mut generation = 0u32;
     while !shutdown.is_cancelled() {
         generation += 1;
-        let backoff = ExponentialBackoffMaker::new(
-            Duration::from_millis(500),
-            Duration::from_secs(30),
-            0.5,
-            HasherRng::default(),
-        )
-        .map(|mut maker| maker.make_backoff());
-        let Ok(backoff) = backoff else {
+        let Some(backoff) = backoff() else {
             tracing::error!("invalid retry backoff settings");
             break;
         };
@@ -162,6 +236,43 @@ async fn sweep_loop(
                 }
             }
             Err(err) => tracing::warn!(error = %err, "stranded-job sweep failed"),
+        }
+        match store.webhooks_due(options.stale_after).await {
+            Ok(jobs) => {
+                for job in jobs {
+                    tracing::info!(%job, "re-enqueueing an owed webhook");
+                    if let Err(err) = queue.enqueue_webhook(job).await {
+                        tracing::warn!(%job, error = %err, "could not re-enqueue the webhook");
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "webhook sweep failed"),
+        }
+        if let Some(retention) = options.retention {
+            erase_expired(&store, retention, &options.name).await;
+        }
+    }
+}
+
+/// Erases finished jobs older than the retention period.
+async fn erase_expired(store: &Store, retention: Duration, worker: &str) {
+    let cutoff = chrono::Utc::now()
+        - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    let jobs = match store.finished_before(cutoff).await {
+        Ok(jobs) => jobs,
+        Err(err) => {
+            tracing::warn!(error = %err, "retention sweep failed");
+            return;
+        }
+    };
+    for job in jobs {
+        let meta = domain::EventMeta {
+            worker: Some(format!("retention:{worker}")),
+            attempt: None,
+        };
+        match store.erase_job(job, meta).await {
+            Ok(_) => tracing::info!(%job, "erased after the retention period"),
+            Err(err) => tracing::warn!(%job, error = %err, "could not erase an expired job"),
         }
     }
 }

@@ -2,6 +2,9 @@
 //! and map results; they hold no rules themselves.
 
 pub mod account;
+pub mod chat;
+pub mod download;
+pub mod events;
 pub mod health;
 pub mod ocr;
 
@@ -14,4 +17,6 @@ pub enum ApiTags {
     Account,
     /// Service health.
     Health,
+    /// Questions about a finished job, answered from its text with verified page citations.
+    Chat,
 }

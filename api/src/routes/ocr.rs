@@ -10,7 +10,7 @@ use crate::{
 };
 use domain::{
     events::{FileMeta, Submission},
-    JobId, LanguageSpec, Tier, Tool,
+    EventMeta, JobId, LanguageSpec, Tier, Tool,
 };
 use poem::{web::Data, Request};
 use poem_openapi::{
@@ -45,6 +45,11 @@ pub struct SubmitForm {
     pub language: Option<String>,
     /// Optional tool preset slug. This server offers no tools yet, so any value is refused.
     pub tool: Option<String>,
+    /// Optional http(s) URL that receives the job summary (POST, JSON) when the job ends,
+    /// signed with the account's webhook secret (`X-Ocrchat-Signature: sha256=HMAC(secret,
+    /// "<X-Ocrchat-Timestamp>.<body>")`). Requires an account token; loopback and private
+    /// addresses are refused.
+    pub callback_url: Option<String>,
 }
 
 /// OCR endpoints.
@@ -124,14 +129,58 @@ impl OcrApi {
     ) -> Result<Json<JobObject>, ApiError> {
         let caller = state.caller(&credentials, req).await?;
         let job = parse_job_id(&uuid.0)?;
-        let view = state
-            .store
-            .job_view(job, true)
-            .await?
-            .filter(|v| caller.may_read(v.owner_account))
-            .ok_or_else(ApiError::job_not_found)?;
+        let view = readable_job(&state, &caller, job, true).await?;
         Ok(Json(JobObject::from(&view)))
     }
+
+    /// Erases a job: its file, results, page images, search entries and the content of every
+    /// event of its history (a tombstone stays). The job then answers `404`. Same ownership
+    /// rules as reading it.
+    #[oai(path = "/api/v1/ocr/:uuid/", method = "delete", tag = "ApiTags::Ocr")]
+    async fn delete(
+        &self,
+        req: &Request,
+        state: Data<&Arc<AppState>>,
+        credentials: Credentials,
+        /// The job's uuid.
+        uuid: Path<String>,
+    ) -> Result<Erased, ApiError> {
+        let caller = state.caller(&credentials, req).await?;
+        let job = parse_job_id(&uuid.0)?;
+        readable_job(&state, &caller, job, false).await?;
+        let meta = EventMeta {
+            worker: Some(format!("api:{}", caller.subject().as_str())),
+            attempt: None,
+        };
+        if !state.store.erase_job(job, meta).await? {
+            return Err(ApiError::job_not_found());
+        }
+        state.after_erase(job).await;
+        Ok(Erased::Erased)
+    }
+}
+
+/// The answer to a successful erase.
+#[derive(poem_openapi::ApiResponse)]
+pub enum Erased {
+    /// The job and its data are gone.
+    #[oai(status = 204)]
+    Erased,
+}
+
+/// Loads a job the caller may read, or `404`.
+pub(crate) async fn readable_job(
+    state: &AppState,
+    caller: &Caller,
+    job: JobId,
+    with_pages: bool,
+) -> Result<storage::JobView, ApiError> {
+    state
+        .store
+        .job_view(job, with_pages)
+        .await?
+        .filter(|v| caller.may_read(v.owner_account))
+        .ok_or_else(ApiError::job_not_found)
 }
 
 /// A validated submit, before anything is stored.
@@ -140,6 +189,7 @@ struct ParsedRequest {
     language: String,
     language_spec: LanguageSpec,
     tool: Option<Tool>,
+    callback_url: Option<String>,
     file_name: Option<String>,
     bytes: Vec<u8>,
     inspection: Inspection,
@@ -155,6 +205,7 @@ impl ParsedRequest {
             self.tier.as_str(),
             self.language.as_str(),
             self.tool.map_or("", |t| t.as_str()),
+            self.callback_url.as_deref().unwrap_or(""),
         ] {
             h.update((field.len() as u64).to_le_bytes());
             h.update(field.as_bytes());
@@ -182,6 +233,13 @@ async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest,
     let language_spec = LanguageSpec::parse(&language)?;
     state.ensure_installed(&language_spec)?;
     let tool = Tool::parse_optional(form.tool.as_deref())?;
+    let callback_url = match form.callback_url.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(
+            workers::webhook::validate_url(raw, state.config.worker.webhook_allow_private)?
+                .to_string(),
+        ),
+    };
     let upload = form
         .file
         .ok_or_else(|| ApiError::bad_request("no file: send the document in the 'file' field"))?;
@@ -200,6 +258,7 @@ async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest,
         language,
         language_spec,
         tool,
+        callback_url,
         file_name,
         bytes,
         inspection,
@@ -243,6 +302,11 @@ async fn accept(
     request: ParsedRequest,
     key: Option<&IdempotencyKey>,
 ) -> Result<(JobId, Option<broadcast::Receiver<Committed>>), ApiError> {
+    if request.callback_url.is_some() && matches!(caller, Caller::Anonymous { .. }) {
+        return Err(ApiError::bad_request(
+            "callback_url needs an account token: webhooks are signed with the account's secret",
+        ));
+    }
     let job = JobId::new_v7();
     let plan = caller.plan();
     let page_count = request.inspection.page_count;
@@ -266,6 +330,8 @@ async fn accept(
             sha256: hex::encode(Sha256::digest(&request.bytes)),
         },
         plan: Some(plan),
+        callback_url: request.callback_url,
+        translate_to: None,
     };
     let inline =
         (page_count <= state.config.limits.inline_pages).then(|| state.notifications.subscribe());
@@ -290,7 +356,7 @@ async fn job_response(state: &AppState, job: JobId) -> Result<Json<JobObject>, A
 }
 
 /// A malformed uuid is simply a job that does not exist.
-fn parse_job_id(raw: &str) -> Result<JobId, ApiError> {
+pub(crate) fn parse_job_id(raw: &str) -> Result<JobId, ApiError> {
     uuid::Uuid::parse_str(raw.trim())
         .map(JobId)
         .map_err(|_| ApiError::job_not_found())

@@ -12,6 +12,7 @@ pub struct Model {
     pub email: String,
     pub created_at: DateTimeWithTimeZone,
     pub plan: String,
+    pub webhook_secret: String,
 }
 
 /// No relations are navigated through sea-orm.

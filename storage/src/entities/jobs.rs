@@ -25,6 +25,10 @@ pub struct Model {
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
     pub finished_at: Option<DateTimeWithTimeZone>,
+    pub error_code: Option<String>,
+    pub callback_url: Option<String>,
+    pub webhook_status: Option<String>,
+    pub webhook_attempts: i32,
 }
 
 /// No relations are navigated through sea-orm.

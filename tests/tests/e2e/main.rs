@@ -3,9 +3,14 @@
 
 mod auth;
 mod billing;
+mod chat;
 mod errors;
+mod exports;
+mod faults;
 mod formats;
+mod history;
 mod kill;
 mod pipeline;
 mod quality;
 mod support;
+mod webhooks;

@@ -4,6 +4,9 @@
 //! `raster::render_page` (one page image, grey or colour, with its dpi; PDFs through
 //! `pdf::PdfEngine`), then `ocr::OcrPool::recognize` (Tesseract on a dedicated thread).
 //! `score` measures results against ground truth for tests and benchmarks.
+//! `tables` finds tables in a recognised page, from its word positions (the `extract-tables` tool).
+//! `auto` turns pages upright (Tesseract OSD) and reads `language=auto` pages: script model
+//! first, then the language `detect` identifies in that text.
 //!
 //! Design choices a newcomer may question:
 //! - Every refusal of a file is an [`input::InputError`] with a sentence a user understands,
@@ -20,9 +23,13 @@
 //! - Tesseract needs `OMP_THREAD_LIMIT=1` in the environment *when the process starts*
 //!   (see [`ocr::reexec_with_omp_thread_limit`]).
 
+pub mod auto;
+pub mod detect;
 mod headers;
 pub mod input;
 pub mod ocr;
 pub mod pdf;
+pub mod preprocess;
 pub mod raster;
 pub mod score;
+pub mod tables;

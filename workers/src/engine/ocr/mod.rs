@@ -35,6 +35,23 @@ use std::path::{Path, PathBuf};
 /// The environment variable libgomp reads at load time.
 pub const OMP_THREAD_LIMIT: &str = "OMP_THREAD_LIMIT";
 
+/// Tesseract's orientation and script detection model (`osd.traineddata`).
+pub const OSD_MODEL: &str = "osd";
+
+/// What Tesseract's orientation and script detection found on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Orientation {
+    /// Clockwise degrees (0, 90, 180, 270) to turn the page image by so its text stands upright.
+    pub rotate: u16,
+    /// How sure OSD is of the orientation (Tesseract's margin; above ~5 is a clear call, under 2
+    /// is noise).
+    pub orientation_confidence: f32,
+    /// The script OSD found, in Tesseract's names (`Latin`, `Cyrillic`, `Han`, `Fraktur`, …).
+    pub script: String,
+    /// How sure OSD is of the script (same scale as `orientation_confidence`).
+    pub script_confidence: f32,
+}
+
 /// One page to recognise.
 #[derive(Debug, Clone)]
 pub struct OcrRequest {

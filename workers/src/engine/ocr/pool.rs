@@ -1,6 +1,9 @@
 //! The pool itself: a priority queue of requests served by dedicated Tesseract threads.
 
-use super::{check_languages, tesseract, OcrError, OcrOptions, OcrRequest, OMP_THREAD_LIMIT};
+use super::{
+    check_languages, tesseract, OcrError, OcrOptions, OcrRequest, Orientation, OMP_THREAD_LIMIT,
+    OSD_MODEL,
+};
 use crate::engine::raster::PageImage;
 use domain::PageResult;
 use std::{
@@ -13,10 +16,28 @@ use std::{
 };
 use tokio::sync::oneshot;
 
+/// What a pool thread is asked to do with a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Task {
+    /// Recognise the text with the request's languages.
+    Recognize,
+    /// Find the page's orientation and script (the request's languages are `osd`).
+    DetectOrientation,
+}
+
+/// What a pool thread produced.
+#[derive(Debug)]
+enum Output {
+    Page(PageResult),
+    Orientation(Orientation),
+}
+
+type Answer = Result<Output, OcrError>;
+
 /// Where a result goes.
 enum Reply {
-    Async(oneshot::Sender<Result<PageResult, OcrError>>),
-    Blocking(mpsc::SyncSender<Result<PageResult, OcrError>>),
+    Async(oneshot::Sender<Answer>),
+    Blocking(mpsc::SyncSender<Answer>),
 }
 
 impl Reply {
@@ -28,7 +49,7 @@ impl Reply {
         }
     }
 
-    fn send(self, result: Result<PageResult, OcrError>) {
+    fn send(self, result: Answer) {
         // A caller that went away does not need the result.
         match self {
             Reply::Async(sender) => {
@@ -45,6 +66,7 @@ impl Reply {
 struct Job {
     priority: u8,
     seq: u64,
+    task: Task,
     request: OcrRequest,
     reply: Reply,
 }
@@ -195,19 +217,53 @@ impl OcrPool {
     /// the request if it has not started.
     pub async fn recognize(&self, request: OcrRequest) -> Result<PageResult, OcrError> {
         let (sender, receiver) = oneshot::channel();
-        self.submit(request, Reply::Async(sender))?;
-        receiver.await.unwrap_or(Err(OcrError::PoolClosed))
+        self.submit(Task::Recognize, request, Reply::Async(sender))?;
+        page_of(receiver.await.unwrap_or(Err(OcrError::PoolClosed)))
     }
 
     /// Recognises one page, blocking the calling thread (benchmarks, tests, blocking code).
     pub fn recognize_blocking(&self, request: OcrRequest) -> Result<PageResult, OcrError> {
         let (sender, receiver) = mpsc::sync_channel(1);
-        self.submit(request, Reply::Blocking(sender))?;
-        receiver.recv().unwrap_or(Err(OcrError::PoolClosed))
+        self.submit(Task::Recognize, request, Reply::Blocking(sender))?;
+        page_of(receiver.recv().unwrap_or(Err(OcrError::PoolClosed)))
+    }
+
+    /// Finds a page's orientation and script with Tesseract's OSD model (`osd.traineddata`),
+    /// queued like a recognition with the same priority. A page with too little text for OSD is
+    /// [`OcrError::Recognition`]; callers treat that as "unknown", not as a failed page.
+    pub async fn detect_orientation(
+        &self,
+        image: PageImage,
+        priority: u8,
+    ) -> Result<Orientation, OcrError> {
+        let (sender, receiver) = oneshot::channel();
+        let request = OcrRequest {
+            image,
+            languages: OSD_MODEL.to_owned(),
+            priority,
+        };
+        self.submit(Task::DetectOrientation, request, Reply::Async(sender))?;
+        orientation_of(receiver.await.unwrap_or(Err(OcrError::PoolClosed)))
+    }
+
+    /// [`OcrPool::detect_orientation`], blocking the calling thread (benchmarks, tests).
+    pub fn detect_orientation_blocking(
+        &self,
+        image: PageImage,
+        priority: u8,
+    ) -> Result<Orientation, OcrError> {
+        let (sender, receiver) = mpsc::sync_channel(1);
+        let request = OcrRequest {
+            image,
+            languages: OSD_MODEL.to_owned(),
+            priority,
+        };
+        self.submit(Task::DetectOrientation, request, Reply::Blocking(sender))?;
+        orientation_of(receiver.recv().unwrap_or(Err(OcrError::PoolClosed)))
     }
 
     /// Checks the language string, then queues the request.
-    fn submit(&self, request: OcrRequest, reply: Reply) -> Result<(), OcrError> {
+    fn submit(&self, task: Task, request: OcrRequest, reply: Reply) -> Result<(), OcrError> {
         check_languages(&request.languages, &self.options.tessdata)?;
         let mut queue = self.shared.lock();
         if queue.closed {
@@ -218,6 +274,7 @@ impl OcrPool {
         queue.jobs.push(Job {
             priority: request.priority,
             seq,
+            task,
             request,
             reply,
         });
@@ -257,10 +314,33 @@ impl Drop for ThreadGuard<'_> {
     }
 }
 
+/// The page of a recognition answer (a pool thread answers a recognition with a page).
+fn page_of(answer: Answer) -> Result<PageResult, OcrError> {
+    match answer? {
+        Output::Page(page) => Ok(page),
+        Output::Orientation(_) => Err(OcrError::PoolClosed),
+    }
+}
+
+/// The orientation of a detection answer.
+fn orientation_of(answer: Answer) -> Result<Orientation, OcrError> {
+    match answer? {
+        Output::Orientation(orientation) => Ok(orientation),
+        Output::Page(_) => Err(OcrError::PoolClosed),
+    }
+}
+
 /// What a pool thread recognises pages with: Tesseract, or a stand-in in unit tests.
 trait Recognizer {
     /// Recognises one page.
     fn recognize(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError>;
+    /// Finds the page's orientation and script.
+    fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError> {
+        Err(OcrError::Recognition {
+            page: page.index,
+            detail: "orientation detection is not available".into(),
+        })
+    }
     /// Forgets any state kept for `languages` after a failure.
     fn discard(&mut self, languages: &str);
 }
@@ -268,6 +348,9 @@ trait Recognizer {
 impl Recognizer for tesseract::Engines {
     fn recognize(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError> {
         tesseract::Engines::recognize(self, page, languages)
+    }
+    fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError> {
+        tesseract::Engines::detect_orientation(self, page)
     }
     fn discard(&mut self, languages: &str) {
         tesseract::Engines::discard(self, languages);
@@ -299,8 +382,11 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
         let OcrRequest {
             image, languages, ..
         } = &job.request;
-        let result = catch_unwind(AssertUnwindSafe(|| engines.recognize(image, languages)))
-            .unwrap_or_else(|panic| {
+        let result = catch_unwind(AssertUnwindSafe(|| match job.task {
+            Task::Recognize => engines.recognize(image, languages).map(Output::Page),
+            Task::DetectOrientation => engines.detect_orientation(image).map(Output::Orientation),
+        }))
+        .unwrap_or_else(|panic| {
                 Err(OcrError::Panicked {
                     page: image.index,
                     detail: panic_message(panic.as_ref()),
@@ -309,7 +395,15 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
         if let Err(err) = &result {
             // The instance may be in any state after a failure: build a fresh one next time.
             engines.discard(languages);
-            tracing::warn!(page = image.index, %languages, error = %err, "ocr failed");
+            match job.task {
+                Task::Recognize => {
+                    tracing::warn!(page = image.index, %languages, error = %err, "ocr failed")
+                }
+                // Pages with little text have no detectable orientation: routine, not a fault.
+                Task::DetectOrientation => {
+                    tracing::debug!(page = image.index, error = %err, "no orientation found")
+                }
+            }
         }
         job.reply.send(result);
     }
@@ -335,6 +429,7 @@ mod tests {
         Job {
             priority,
             seq,
+            task: Task::Recognize,
             request: OcrRequest {
                 image: PageImage {
                     index: 0,
@@ -379,6 +474,11 @@ mod tests {
                 mean_confidence: None,
                 language: languages.to_owned(),
                 engine: "flaky".into(),
+                tables: Vec::new(),
+                rotation: 0,
+                detection: None,
+                translation: None,
+                markdown: None,
             })
         }
         fn discard(&mut self, languages: &str) {

@@ -5,7 +5,7 @@
 //! big language models), so each pool thread keeps a few initialised instances keyed by
 //! language string, least recently used first out.
 
-use super::OcrError;
+use super::{OcrError, Orientation, OSD_MODEL};
 use crate::engine::raster::{DpiSource, PageImage};
 use domain::{BBox, Block, Line, PageResult, Word};
 use image::DynamicImage;
@@ -63,6 +63,45 @@ impl Engines {
         self.cached.retain(|c| c.languages != languages);
     }
 
+    /// Finds the orientation and script of one page with the `osd` instance.
+    ///
+    /// Tesseract reports the orientation the text is *in* (counter-clockwise quadrants); the
+    /// result says how to turn the image back, clockwise, which is what image code wants.
+    pub(super) fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError> {
+        let index = page.index;
+        let failed = |what: String| OcrError::Recognition {
+            page: index,
+            detail: what,
+        };
+        let (width, height) = (page.image.width(), page.image.height());
+        let (w, h) = match (i32::try_from(width), i32::try_from(height)) {
+            (Ok(w), Ok(h)) if w > 0 && h > 0 && w.checked_mul(3).is_some() => (w, h),
+            _ => return Err(failed("the page image has no usable size".into())),
+        };
+        let (pixels, bytes_per_pixel): (Cow<'_, [u8]>, i32) = match &page.image {
+            DynamicImage::ImageLuma8(grey) => (Cow::Borrowed(grey.as_raw()), 1),
+            DynamicImage::ImageRgb8(rgb) => (Cow::Borrowed(rgb.as_raw()), 3),
+            other => (Cow::Owned(other.to_rgb8().into_raw()), 3),
+        };
+        let api = self.instance(OSD_MODEL)?;
+        api.set_image(&pixels, w, h, bytes_per_pixel, w * bytes_per_pixel)
+            .map_err(|e| failed(format!("setting the image: {e}")))?;
+        if page.dpi_source != DpiSource::Assumed {
+            api.set_source_resolution(i32::try_from(page.dpi).unwrap_or(i32::MAX))
+                .map_err(|e| failed(format!("setting the resolution: {e}")))?;
+        }
+        let outcome = api.detect_os();
+        let _ = api.clear();
+        let (degrees, orientation_confidence, script, script_confidence) = outcome
+            .map_err(|e| failed(format!("orientation detection found too little text: {e}")))?;
+        Ok(Orientation {
+            rotate: clockwise_correction(degrees),
+            orientation_confidence,
+            script,
+            script_confidence,
+        })
+    }
+
     /// Recognises one page with the instance for `languages`.
     pub(super) fn recognize(
         &mut self,
@@ -112,6 +151,11 @@ impl Engines {
             mean_confidence,
             language: languages.to_owned(),
             engine: ENGINE_NAME.to_owned(),
+            tables: Vec::new(),
+            rotation: 0,
+            detection: None,
+            translation: None,
+            markdown: None,
         })
     }
 
@@ -281,6 +325,13 @@ fn is_at_beginning_of(iterator: &ResultIterator, level: TessPageIteratorLevel) -
     }
 }
 
+/// Turns Tesseract's orientation (the counter-clockwise quadrant the text is in, in degrees)
+/// into the clockwise turn that makes the page upright.
+fn clockwise_correction(orientation_degrees: i32) -> u16 {
+    let quadrant = orientation_degrees.rem_euclid(360) / 90;
+    ((4 - quadrant) % 4 * 90) as u16
+}
+
 /// Tesseract's box clipped to the page, never inverted.
 fn clamp_box(left: i32, top: i32, right: i32, bottom: i32, width: u32, height: u32) -> BBox {
     let clamp = |v: i32, max: u32| u32::try_from(v.max(0)).unwrap_or(0).min(max);
@@ -305,6 +356,15 @@ fn mean<'a>(words: impl Iterator<Item = &'a Word>) -> Option<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn orientation_quadrants_become_clockwise_corrections() {
+        assert_eq!(clockwise_correction(0), 0);
+        assert_eq!(clockwise_correction(90), 270);
+        assert_eq!(clockwise_correction(180), 180);
+        assert_eq!(clockwise_correction(270), 90);
+        assert_eq!(clockwise_correction(-90), 90);
+    }
 
     #[test]
     fn boxes_are_clipped_to_the_page() {

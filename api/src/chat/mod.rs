@@ -1,0 +1,267 @@
+//! Chat with a finished job: the passage index this process keeps, retrieval, the model, and
+//! verification of what it quotes.
+//!
+//! The flow of one question: make sure the index holds the job (index it from the `pages`
+//! projection if not), retrieve its best passages for the question, and, when there are any, ask
+//! the model with only those passages and the conversation's earlier turns. Each quote of the
+//! model is checked against the stored text of its page; only verified quotes become citations,
+//! and an answer with none becomes "the document does not contain it". Without a model, or when
+//! the model fails twice, the answer quotes the best passages instead (extractive), and the
+//! metadata says why.
+//!
+//! The index is a projection this process maintains (see the `search` crate docs for why not the
+//! workers): the indexer task indexes each job Postgres announces as `done`, and for each job it
+//! announces as `erased` drops its passages and erases its conversations; a chat request indexes
+//! the job itself if the task has not yet.
+
+pub mod llm;
+
+use crate::config::Config;
+use domain::{
+    chat::{
+        extractive_answer, model_answer, not_found_answer, verify_quotes, Answer, Fallback,
+        FallbackReason, Passage, Turn,
+    },
+    JobId, JobStatus, PageIndex,
+};
+use llm::LlmClient;
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
+use storage::{notify::Notifications, Store};
+use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+/// Passages retrieved per question: enough to cover an answer spread over a few places, few
+/// enough for a small model's context.
+pub const PASSAGES_PER_QUESTION: usize = 5;
+
+/// Why chat could not answer at all (model failures are not errors: they fall back).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The passage index failed.
+    #[error("passage index error")]
+    Search(#[from] search::Error),
+    /// The database failed.
+    #[error("storage error")]
+    Storage(#[from] storage::Error),
+    /// A blocking index task panicked or was cancelled.
+    #[error("index task failed")]
+    Task(#[from] tokio::task::JoinError),
+    /// The model client could not be built from the configuration.
+    #[error("model client")]
+    Client(#[from] llm::BuildError),
+}
+
+/// What the chat endpoints share: the index, the model client and the store.
+pub struct Chat {
+    store: Store,
+    index: Arc<search::Index>,
+    llm: Option<LlmClient>,
+    /// Serialises indexing, so a request and the indexer task never load the same job twice.
+    indexing: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Chat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chat")
+            .field("index", &self.index)
+            .field("model", &self.llm.as_ref().map(LlmClient::model))
+            .finish()
+    }
+}
+
+impl Chat {
+    /// Opens the index under `config.data_dir` and builds the model client (none when no model
+    /// is configured). Fails if another process holds the index directory.
+    pub fn open(store: Store, config: &Config) -> Result<Chat, Error> {
+        let index = search::Index::open(&config.data_dir.join("index"))?;
+        Ok(Chat {
+            store,
+            index: Arc::new(index),
+            llm: LlmClient::from_config(&config.llm)?,
+            indexing: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The passage index (replay and erasure use it).
+    pub fn index(&self) -> &Arc<search::Index> {
+        &self.index
+    }
+
+    /// The configured model, if any.
+    pub fn model(&self) -> Option<&str> {
+        self.llm.as_ref().map(LlmClient::model)
+    }
+
+    /// Makes sure the index holds a finished job, indexing it from the `pages` projection if not.
+    ///
+    /// Pages never change once a job is `done` (later events such as webhook deliveries do not
+    /// touch them), so an index written at or after `done` stays fresh; a recorded version above
+    /// the job's current one means the index came from another database, and is rewritten.
+    /// Jobs that are not done are left alone.
+    pub async fn ensure_indexed(&self, job: JobId) -> Result<(), Error> {
+        let Some(view) = self.store.job_view(job, false).await? else {
+            return Ok(());
+        };
+        if view.status != JobStatus::Done || self.is_fresh(job, view.version).await? {
+            return Ok(());
+        }
+        let _guard = self.indexing.lock().await;
+        if self.is_fresh(job, view.version).await? {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let pages: Vec<search::PageText> = self
+            .store
+            .page_texts(job, None)
+            .await?
+            .into_iter()
+            .map(|p| search::PageText {
+                page: PageIndex(p.index),
+                text: p.text,
+                language: p.language,
+            })
+            .collect();
+        let count = pages.len();
+        let index = Arc::clone(&self.index);
+        let version = view.version;
+        tokio::task::spawn_blocking(move || index.index_job(job, version, &pages)).await??;
+        tracing::info!(%job, pages = count, took = ?started.elapsed(), "indexed job for chat");
+        Ok(())
+    }
+
+    async fn is_fresh(&self, job: JobId, version: u64) -> Result<bool, Error> {
+        let index = Arc::clone(&self.index);
+        let indexed = tokio::task::spawn_blocking(move || index.indexed_version(job)).await??;
+        Ok(indexed.is_some_and(|v| v <= version))
+    }
+
+    /// Erases what chat keeps about an erased job: its passages in this process's index and its
+    /// conversations (which quote the document). Idempotent: every API process runs it when the
+    /// `erased` commit reaches it, and the erasing request runs it once more.
+    pub async fn forget(&self, job: JobId) -> Result<(), Error> {
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || index.delete_job(job)).await??;
+        let erased = self.store.delete_job_conversations(job).await?;
+        if erased > 0 {
+            tracing::info!(%job, conversations = erased, "erased the job's conversations");
+        }
+        Ok(())
+    }
+
+    /// Answers `question` about a finished job, given the conversation's earlier turns.
+    pub async fn answer(
+        &self,
+        job: JobId,
+        question: &str,
+        history: &[Turn],
+    ) -> Result<Answer, Error> {
+        let started = Instant::now();
+        self.ensure_indexed(job).await?;
+        let index = Arc::clone(&self.index);
+        let q = question.to_owned();
+        let hits =
+            tokio::task::spawn_blocking(move || index.search(job, &q, PASSAGES_PER_QUESTION))
+                .await??;
+        let passages: Vec<Passage> = hits.into_iter().map(|h| h.passage).collect();
+        let mut answer = if passages.is_empty() {
+            not_found_answer(0)
+        } else {
+            let pages = self.page_texts(job, &passages).await?;
+            match &self.llm {
+                None => {
+                    let mut answer = extractive_answer(&passages, &pages);
+                    answer.meta.fallback = Some(Fallback {
+                        reason: FallbackReason::NotConfigured,
+                        detail: "no chat model is configured (OCRCHAT_LLM_BASE_URL)".into(),
+                    });
+                    answer
+                }
+                Some(llm) => {
+                    let outcome = llm.answer(question, &passages, history).await;
+                    let mut answer = match &outcome.result {
+                        Ok(completion) => {
+                            let verified = verify_quotes(&completion.reply.quotes, &pages);
+                            if verified.rejected > 0 {
+                                tracing::info!(
+                                    %job,
+                                    rejected = verified.rejected,
+                                    verified = verified.citations.len(),
+                                    "model quotes failed verification"
+                                );
+                            }
+                            model_answer(&completion.reply, verified, passages.len())
+                        }
+                        Err(err) => {
+                            let mut answer = extractive_answer(&passages, &pages);
+                            answer.meta.fallback = Some(Fallback {
+                                reason: err.reason(),
+                                detail: err.to_string(),
+                            });
+                            answer
+                        }
+                    };
+                    answer.meta.model = Some(match &outcome.result {
+                        Ok(completion) if !completion.model.is_empty() => completion.model.clone(),
+                        _ => llm.model().to_owned(),
+                    });
+                    answer.meta.model_attempts = outcome.attempts;
+                    answer.meta.usage = outcome.usage;
+                    answer
+                }
+            }
+        };
+        answer.meta.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(answer)
+    }
+
+    /// The stored texts of the pages the passages stand on: what quotes are verified against.
+    async fn page_texts(
+        &self,
+        job: JobId,
+        passages: &[Passage],
+    ) -> Result<BTreeMap<PageIndex, String>, Error> {
+        let mut wanted: Vec<u32> = passages.iter().map(|p| p.page.0).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        Ok(self
+            .store
+            .page_texts(job, Some(&wanted))
+            .await?
+            .into_iter()
+            .map(|p| (PageIndex(p.index), p.text))
+            .collect())
+    }
+
+    /// Keeps the index in step with commits: indexes jobs announced `done`, drops jobs announced
+    /// `erased`. Errors are logged, never fatal: a request indexes a job itself when needed.
+    pub fn spawn_indexer(
+        self: &Arc<Self>,
+        notifications: &Notifications,
+        shutdown: CancellationToken,
+    ) -> JoinHandle<()> {
+        let chat = Arc::clone(self);
+        let mut commits = notifications.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let commit = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    commit = commits.recv() => commit,
+                };
+                let result = match commit {
+                    Ok(c) if c.kind == "done" => chat.ensure_indexed(c.job).await,
+                    Ok(c) if c.kind == "erased" => chat.forget(c.job).await,
+                    Ok(_) => Ok(()),
+                    Err(RecvError::Lagged(missed)) => {
+                        // Missed jobs are indexed by their first chat request instead.
+                        tracing::warn!(missed, "chat indexer fell behind the commit stream");
+                        Ok(())
+                    }
+                    Err(RecvError::Closed) => return,
+                };
+                if let Err(err) = result {
+                    tracing::warn!(error = %err, "chat indexer: could not update the index");
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! `GET /api/v1/ocr/<uuid>/download/?format=txt|md|docx|pdf|csv|json|hocr|alto`: a finished
+//! job as a file, rendered by [`crate::export`].
+//!
+//! Same visibility as `GET /api/v1/ocr/<uuid>/` (another account's job is `404`). A job that is
+//! not `done` is `409` (a failed one says why); an unknown format is `400`. Rendering runs on the
+//! blocking pool: a searchable PDF of a long job is CPU work.
+
+use super::{
+    ocr::{parse_job_id, readable_job},
+    ApiTags,
+};
+use crate::{
+    app::AppState,
+    auth::Credentials,
+    error::ApiError,
+    export::{self, pdf::Font, Format, Inputs},
+};
+use domain::JobStatus;
+use poem::{http::StatusCode, web::Data, IntoResponse, Request};
+use poem_openapi::{
+    param::{Path, Query},
+    registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry},
+    types::Type,
+    ApiResponse, OpenApi,
+};
+use std::sync::{Arc, OnceLock};
+
+/// Download endpoints.
+pub struct DownloadApi;
+
+#[OpenApi]
+impl DownloadApi {
+    /// Downloads a finished job as a file.
+    ///
+    /// `txt` plain text (pages separated by form feeds), `md` Markdown, `docx` a Word document,
+    /// `pdf` a searchable PDF (the page images with an invisible, correctly placed text layer),
+    /// `csv` the tables found by the `extract-tables` tool (one after another, a blank line
+    /// between) or, without tables, one row per block (`page,x0,y0,x1,y1,confidence,text`),
+    /// `json` the job object, `hocr` hOCR 1.2, `alto` ALTO v4 XML. The file is named after the
+    /// upload (`Content-Disposition`). `409` until the job is `done`.
+    #[oai(
+        path = "/api/v1/ocr/:uuid/download/",
+        method = "get",
+        tag = "ApiTags::Ocr"
+    )]
+    async fn download(
+        &self,
+        req: &Request,
+        state: Data<&Arc<AppState>>,
+        credentials: Credentials,
+        /// The job's uuid.
+        uuid: Path<String>,
+        /// The file format.
+        format: Query<Format>,
+    ) -> Result<Download, ApiError> {
+        let caller = state.caller(&credentials, req).await?;
+        let job = parse_job_id(&uuid.0)?;
+        let view = readable_job(&state, &caller, job, true).await?;
+        match view.status {
+            JobStatus::Done => {}
+            JobStatus::Failed => {
+                return Err(ApiError::conflict(format!(
+                    "the job failed, so there is nothing to download: {}",
+                    view.error.as_deref().unwrap_or("no reason recorded")
+                )))
+            }
+            JobStatus::Pending | JobStatus::Processing => {
+                return Err(ApiError::conflict(format!(
+                    "the job is not done yet (status: {}); poll GET /api/v1/ocr/{}/ until it is",
+                    view.status.as_str(),
+                    view.id.0
+                )))
+            }
+        }
+        let format = format.0;
+        let mut images = Vec::new();
+        if format == Format::Pdf {
+            for page in &view.pages {
+                if let Some(image) = state.store.page_image(job, page.result.index).await? {
+                    images.push(image);
+                }
+            }
+        }
+        let file_name = export::file_name(&view, format);
+        let bytes = tokio::task::spawn_blocking(move || {
+            let font = (format == Format::Pdf).then(pdf_font).flatten();
+            export::render(
+                format,
+                &view,
+                &Inputs {
+                    images: &images,
+                    font,
+                },
+            )
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
+        Ok(Download {
+            bytes,
+            content_type: format.content_type(),
+            disposition: export::content_disposition(&file_name),
+        })
+    }
+}
+
+/// The text-layer font, read once per process from [`export::pdf::DEFAULT_FONT_PATH`]. Without
+/// it (fonts-dejavu-core not installed) PDFs fall back to Helvetica, which only carries Latin
+/// text; that is logged once.
+fn pdf_font() -> Option<&'static Font> {
+    static FONT: OnceLock<Option<Font>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        let path = export::pdf::DEFAULT_FONT_PATH;
+        let font = std::fs::read(path).ok().and_then(|b| Font::from_bytes(&b));
+        if font.is_none() {
+            tracing::warn!(
+                path,
+                "no usable font for the PDF text layer; falling back to Helvetica (Latin only)"
+            );
+        }
+        font
+    })
+    .as_ref()
+}
+
+/// A rendered download: the bytes, their type and the attachment header.
+pub struct Download {
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    disposition: String,
+}
+
+impl IntoResponse for Download {
+    fn into_response(self) -> poem::Response {
+        poem::Response::builder()
+            .status(StatusCode::OK)
+            .content_type(self.content_type)
+            .header(poem::http::header::CONTENT_DISPOSITION, self.disposition)
+            .body(self.bytes)
+    }
+}
+
+/// Documents the download in the OpenAPI spec: one binary body per format's media type, and
+/// the `Content-Disposition` header.
+impl ApiResponse for Download {
+    fn meta() -> MetaResponses {
+        let binary =
+            <poem_openapi::payload::Binary<Vec<u8>> as poem_openapi::payload::Payload>::schema_ref;
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "The job as a file in the requested format.",
+                status: Some(200),
+                status_range: None,
+                content: Format::ALL
+                    .iter()
+                    .map(|f| MetaMediaType {
+                        content_type: f.content_type(),
+                        schema: binary(),
+                    })
+                    .collect(),
+                headers: vec![MetaHeader {
+                    name: "Content-Disposition".to_owned(),
+                    description: Some(
+                        "`attachment` with the upload's name and the format's extension \
+                         (`filename`, plus RFC 5987 `filename*` for non-ASCII names)."
+                            .to_owned(),
+                    ),
+                    required: true,
+                    deprecated: false,
+                    schema: String::schema_ref(),
+                }],
+            }],
+        }
+    }
+
+    fn register(_registry: &mut Registry) {}
+}
