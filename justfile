@@ -41,3 +41,4 @@ openapi:
 bench: deps
     cargo bench -p workers --bench ocr
     cargo bench -p search --bench retrieval
+    cargo bench -p workers --bench preprocess

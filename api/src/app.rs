@@ -5,7 +5,7 @@ use crate::{
     error::{json_errors, ApiError},
     routes::{
         account::AccountApi, chat::ChatApi, download::DownloadApi, events::EventsApi,
-        health::HealthApi, ocr::OcrApi,
+        health::HealthApi, languages::LanguagesApi, ocr::OcrApi, tools::ToolsApi,
     },
 };
 use anyhow::Context;
@@ -124,19 +124,21 @@ impl Running {
     }
 }
 
+/// Every endpoint group of the service, in the order the OpenAPI document lists them.
+pub type Apis = (
+    OcrApi,
+    DownloadApi,
+    EventsApi,
+    ChatApi,
+    AccountApi,
+    HealthApi,
+    LanguagesApi,
+    ToolsApi,
+);
+
 /// The OpenAPI service: every endpoint and schema, as committed in `openapi/openapi.json`.
 /// Handlers reach the shared state through `Data`, so the spec is generated without any.
-pub fn openapi_service() -> OpenApiService<
-    (
-        OcrApi,
-        DownloadApi,
-        EventsApi,
-        ChatApi,
-        AccountApi,
-        HealthApi,
-    ),
-    (),
-> {
+pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             OcrApi,
@@ -145,6 +147,8 @@ pub fn openapi_service() -> OpenApiService<
             ChatApi,
             AccountApi,
             HealthApi,
+            LanguagesApi,
+            ToolsApi,
         ),
         "ocrchat",
         env!("CARGO_PKG_VERSION"),
@@ -288,19 +292,22 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
     if roles.worker {
         let pool = Arc::new(OcrPool::new(config.worker.ocr_threads, &config.tessdata));
         let worker_id = format!("{}:{}", hostname(), std::process::id());
-        let processor = Arc::new(Processor::new(
-            store.clone(),
-            queue.clone(),
-            pool,
-            Arc::clone(&pdf),
-            ProcessorOptions {
-                max_attempts: config.worker.attempts,
-                max_interrupted: config.worker.max_interrupted,
-                worker_id: worker_id.clone(),
-                page_parallelism: config.worker.ocr_threads,
-                limits: input_limits.clone(),
-            },
-        ));
+        let processor = Arc::new(
+            Processor::new(
+                store.clone(),
+                queue.clone(),
+                pool,
+                Arc::clone(&pdf),
+                ProcessorOptions {
+                    max_attempts: config.worker.attempts,
+                    max_interrupted: config.worker.max_interrupted,
+                    worker_id: worker_id.clone(),
+                    page_parallelism: config.worker.ocr_threads,
+                    limits: input_limits.clone(),
+                },
+            )
+            .with_models(models(&config)?),
+        );
         let options = RuntimeOptions {
             concurrency: config.worker.concurrency,
             attempts: config.worker.attempts,
@@ -376,6 +383,36 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
         state,
         tasks,
     })
+}
+
+/// The model clients workers call: the vision model (`vlm` tier) and the chat model
+/// (`translate` tool), each only when its base URL is configured.
+fn models(config: &Config) -> anyhow::Result<workers::Models> {
+    use workers::llm::{LlmClient, LlmOptions};
+    let vision = match &config.vlm.base_url {
+        Some(url) => Some(
+            LlmClient::new(LlmOptions {
+                api_key: config.vlm.api_key.clone(),
+                timeout: config.vlm.timeout,
+                attempts: config.vlm.attempts,
+                ..LlmOptions::new(url.clone(), config.vlm.model.clone())
+            })
+            .context("building the vision model client")?,
+        ),
+        None => None,
+    };
+    let chat = match &config.llm.base_url {
+        Some(url) => Some(
+            LlmClient::new(LlmOptions {
+                api_key: config.llm.api_key.clone(),
+                timeout: config.llm.timeout,
+                ..LlmOptions::new(url.clone(), config.llm.model.clone())
+            })
+            .context("building the chat model client")?,
+        ),
+        None => None,
+    };
+    Ok(workers::Models { vision, chat })
 }
 
 fn hostname() -> String {

@@ -52,7 +52,14 @@ Environment variables (defaults work on a developer machine):
   OCRCHAT_LLM_API_KEY          its bearer key, if it needs one []
   OCRCHAT_LLM_TIMEOUT_SECS     longest wait for one answer; one retry, then extractive [60]
   OCRCHAT_LLM_CONTEXT_TOKENS   the model's context size: budget for passages and history [4096]
-  OCRCHAT_LLM_MAX_TOKENS       most tokens in one answer [384]
+  OCRCHAT_LLM_MAX_TOKENS       most tokens in one answer [512]
+                               (the chat model also translates for tool=translate; unset: 400)
+  OCRCHAT_VLM_BASE_URL         OpenAI-compatible vision model for tier=vlm, up to /v1 []
+                               (unset: tier=vlm and tool=handwriting-to-text are 400)
+  OCRCHAT_VLM_MODEL            model name sent to it [local]
+  OCRCHAT_VLM_API_KEY          its bearer key, if it needs one []
+  OCRCHAT_VLM_TIMEOUT_SECS     longest wait for one page's transcription [180]
+  OCRCHAT_VLM_ATTEMPTS         calls per page (transient errors retried with backoff) [4]
   RUST_LOG                     log filter [info]";
 
 /// ocrchat: a self-hostable OCR API (OCR.chat-compatible).
@@ -333,6 +340,59 @@ async fn replay(config: Config, job: Option<uuid::Uuid>, all: bool) -> anyhow::R
     println!(
         "rebuilt {} job(s) from {events} events in {:.2?}",
         jobs.len(),
+        started.elapsed()
+    );
+    reindex(&store, &config, &jobs).await
+}
+
+/// Rebuilds the passage index of this data directory for the replayed jobs, from the pages just
+/// rebuilt: done jobs are indexed anew, every other job (running, failed, erased) has its
+/// passages dropped. A running server holds the index's lock; it then keeps its own copy, which
+/// it indexed from the same events, and this step says so instead of failing the replay.
+async fn reindex(
+    store: &storage::Store,
+    config: &Config,
+    jobs: &[domain::JobId],
+) -> anyhow::Result<()> {
+    let dir = config.data_dir.join("index");
+    let index = match search::Index::open(&dir) {
+        Ok(index) => index,
+        Err(search::Error::Locked(dir)) => {
+            println!(
+                "passage index in {} is held by a running server: left to it",
+                dir.display()
+            );
+            return Ok(());
+        }
+        Err(err) => return Err(err).context("opening the passage index"),
+    };
+    let started = std::time::Instant::now();
+    let (mut indexed, mut dropped) = (0, 0);
+    for &job in jobs {
+        match store.job_view(job, false).await? {
+            Some(view) if view.status == domain::JobStatus::Done => {
+                let pages: Vec<search::PageText> = store
+                    .page_texts(job, None)
+                    .await?
+                    .into_iter()
+                    .map(|p| search::PageText {
+                        page: domain::PageIndex(p.index),
+                        text: p.text,
+                        language: p.language,
+                    })
+                    .collect();
+                index.index_job(job, view.version, &pages)?;
+                indexed += 1;
+            }
+            _ => {
+                index.delete_job(job)?;
+                dropped += 1;
+            }
+        }
+    }
+    println!(
+        "passage index in {}: {indexed} job(s) indexed, {dropped} dropped, in {:.2?}",
+        dir.display(),
         started.elapsed()
     );
     Ok(())

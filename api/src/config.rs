@@ -50,6 +50,38 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The chat model.
     pub llm: LlmConfig,
+    /// The vision-language model of the `vlm` tier.
+    pub vlm: VlmConfig,
+}
+
+/// The OpenAI-compatible vision-language model that reads pages in the `vlm` tier (and the
+/// `handwriting-to-text` tool). Workers call it; the API only checks that one is configured.
+#[derive(Clone)]
+pub struct VlmConfig {
+    /// Base URL of the API, up to `/v1` (`OCRCHAT_VLM_BASE_URL`). Unset: `tier=vlm` is `400`.
+    pub base_url: Option<String>,
+    /// Model name sent with each request (`OCRCHAT_VLM_MODEL`, default `local`).
+    pub model: String,
+    /// Bearer key (`OCRCHAT_VLM_API_KEY`). Never logged.
+    pub api_key: Option<String>,
+    /// Longest wait for one page's answer (`OCRCHAT_VLM_TIMEOUT_SECS`, default 180: a dense
+    /// page is a long answer).
+    pub timeout: Duration,
+    /// Calls per page before the job fails, transient errors retried with exponential backoff
+    /// from 1 s (`OCRCHAT_VLM_ATTEMPTS`, default 4).
+    pub attempts: u32,
+}
+
+impl std::fmt::Debug for VlmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VlmConfig")
+            .field("base_url", &self.base_url.as_deref().map(redact_url))
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("timeout", &self.timeout)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
 }
 
 /// The OpenAI-compatible chat model (llama-server, or any hosted endpoint).
@@ -69,7 +101,7 @@ pub struct LlmConfig {
     /// The model's context size in tokens (`OCRCHAT_LLM_CONTEXT_TOKENS`, default 4096): the
     /// budget for passages and earlier turns.
     pub context_tokens: usize,
-    /// Most tokens an answer may have (`OCRCHAT_LLM_MAX_TOKENS`, default 384).
+    /// Most tokens an answer may have (`OCRCHAT_LLM_MAX_TOKENS`, default 512).
     pub max_tokens: u32,
 }
 
@@ -287,7 +319,14 @@ impl Config {
                 api_key: var("OCRCHAT_LLM_API_KEY"),
                 timeout: Duration::from_secs(parsed("OCRCHAT_LLM_TIMEOUT_SECS", 60)?.max(1)),
                 context_tokens: parsed("OCRCHAT_LLM_CONTEXT_TOKENS", 4096)?.max(512),
-                max_tokens: parsed("OCRCHAT_LLM_MAX_TOKENS", 384)?.max(32),
+                max_tokens: parsed("OCRCHAT_LLM_MAX_TOKENS", 512)?.max(32),
+            },
+            vlm: VlmConfig {
+                base_url: var("OCRCHAT_VLM_BASE_URL"),
+                model: var("OCRCHAT_VLM_MODEL").unwrap_or_else(|| "local".into()),
+                api_key: var("OCRCHAT_VLM_API_KEY"),
+                timeout: Duration::from_secs(parsed("OCRCHAT_VLM_TIMEOUT_SECS", 180)?.max(1)),
+                attempts: parsed("OCRCHAT_VLM_ATTEMPTS", 4)?.max(1),
             },
         })
     }
@@ -297,7 +336,7 @@ impl Config {
         format!(
             "addr={} database_url={} redis_url={} namespace={} pdfium={} tessdata={} \
              max_upload_bytes={} max_pages={} inline_pages={} inline_wait={:?} ocr_threads={} \
-             concurrency={} attempts={} heartbeat={:?} data_dir={} llm={}",
+             concurrency={} attempts={} heartbeat={:?} data_dir={} llm={} vlm={}",
             self.addr,
             redact_url(&self.database_url),
             redact_url(&self.redis_url),
@@ -316,6 +355,10 @@ impl Config {
             match &self.llm.base_url {
                 Some(url) => format!("{} ({})", redact_url(url), self.llm.model),
                 None => "none (extractive answers)".to_owned(),
+            },
+            match &self.vlm.base_url {
+                Some(url) => format!("{} ({})", redact_url(url), self.vlm.model),
+                None => "none (tier=vlm refused)".to_owned(),
             },
         )
     }

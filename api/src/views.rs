@@ -59,6 +59,25 @@ pub struct PageObject {
     /// Tables found on the page (only with the `extract-tables` tool), top to bottom.
     #[oai(skip_serializing_if_is_empty)]
     pub tables: Vec<TableObject>,
+    /// Clockwise degrees (90, 180, 270) the page was turned before recognition because it was
+    /// sideways or upside down; bboxes are in the turned (upright) page. Absent when 0.
+    #[oai(skip_serializing_if_is_none)]
+    pub rotation: Option<u16>,
+    /// With `language=auto`: the language detected on the page (ISO 639-3 / Tesseract name,
+    /// e.g. `deu`); absent when detection was unsure (the page was then read with its script's
+    /// model).
+    #[oai(skip_serializing_if_is_none)]
+    pub detected_language: Option<String>,
+    /// With `language=auto`: the page's writing system as detected (`Latin`, `Cyrillic`, `Han`,
+    /// `Arabic`, `Devanagari`, …).
+    #[oai(skip_serializing_if_is_none)]
+    pub script: Option<String>,
+    /// With `language=auto`: the language detector's confidence, 0..1.
+    #[oai(skip_serializing_if_is_none)]
+    pub detection_confidence: Option<f32>,
+    /// With `tool=translate`: the page's text in `translate_to`.
+    #[oai(skip_serializing_if_is_none)]
+    pub translation: Option<String>,
 }
 
 /// A table detected on a page.
@@ -116,6 +135,17 @@ pub struct JobObject {
     /// The tool preset applied, if any.
     #[oai(skip_serializing_if_is_none)]
     pub tool: Option<String>,
+    /// With `language=auto`: the language detected on most of the recognised text (by
+    /// characters), e.g. `deu`.
+    #[oai(skip_serializing_if_is_none)]
+    pub detected_language: Option<String>,
+    /// With `tool=translate`: the target language (Tesseract name, e.g. `eng`).
+    #[oai(skip_serializing_if_is_none)]
+    pub translate_to: Option<String>,
+    /// With `tool=translate`: the translation of all recognised pages, separated by form feeds
+    /// like `text`.
+    #[oai(skip_serializing_if_is_none)]
+    pub translation: Option<String>,
     /// The uploaded file's name.
     #[oai(skip_serializing_if_is_none)]
     pub file_name: Option<String>,
@@ -166,12 +196,55 @@ fn page_object(p: &PageResult) -> PageObject {
                     .collect(),
             })
             .collect(),
+        rotation: (p.rotation != 0).then_some(p.rotation),
+        detected_language: p.detection.as_ref().and_then(|d| d.language.clone()),
+        script: p.detection.as_ref().and_then(|d| d.script.clone()),
+        detection_confidence: p.detection.as_ref().map(|d| round(d.confidence)),
+        translation: p.translation.as_ref().map(|t| t.text.clone()),
     }
+}
+
+/// The language detected on most of the recognised text, weighting each page by its length.
+fn job_detected_language(pages: &[&PageResult]) -> Option<String> {
+    let mut weights: Vec<(&str, usize)> = Vec::new();
+    for page in pages {
+        let Some(language) = page.detection.as_ref().and_then(|d| d.language.as_deref()) else {
+            continue;
+        };
+        let chars = page.text.chars().count().max(1);
+        match weights.iter_mut().find(|(l, _)| *l == language) {
+            Some((_, weight)) => *weight += chars,
+            None => weights.push((language, chars)),
+        }
+    }
+    // Ties go to the earlier page's language: `max_by_key` keeps the last maximum, so reverse.
+    weights
+        .into_iter()
+        .rev()
+        .max_by_key(|(_, weight)| *weight)
+        .map(|(language, _)| language.to_owned())
+}
+
+/// The job's translation: page translations separated by form feeds, `None` without any.
+fn job_translation(pages: &[&PageResult]) -> (Option<String>, Option<String>) {
+    if pages.iter().all(|p| p.translation.is_none()) {
+        return (None, None);
+    }
+    let language = pages
+        .iter()
+        .find_map(|p| p.translation.as_ref().map(|t| t.language.clone()));
+    let text = pages
+        .iter()
+        .map(|p| p.translation.as_ref().map_or("", |t| t.text.as_str()))
+        .collect::<Vec<_>>()
+        .join(markdown::PAGE_SEPARATOR);
+    (language, Some(text))
 }
 
 impl From<&JobView> for JobObject {
     fn from(view: &JobView) -> Self {
         let pages: Vec<&PageResult> = view.pages.iter().map(|p| &p.result).collect();
+        let (translate_to, translation) = job_translation(&pages);
         JobObject {
             uuid: view.id.0,
             status: view.status.into(),
@@ -187,6 +260,9 @@ impl From<&JobView> for JobObject {
             error_code: view.error_code.clone(),
             webhook_status: view.webhook_status.clone(),
             tool: view.tool.clone(),
+            detected_language: job_detected_language(&pages),
+            translate_to,
+            translation,
             file_name: view.file_name.clone(),
             created_at: view.created_at,
             finished_at: view.finished_at,

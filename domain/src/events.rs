@@ -5,9 +5,8 @@
 //! an upcaster can lift older shapes before they are deserialized.
 
 use crate::{
-    billing::Plan,
-    failure::FailureCode, file_kind::FileKind, job::Owner, language::LanguageSpec, page::PageResult,
-    tier::Tier, tool::Tool,
+    billing::Plan, failure::FailureCode, file_kind::FileKind, job::Owner, language::LanguageSpec,
+    page::PageResult, tier::Tier, tool::Tool,
 };
 use serde::{Deserialize, Serialize};
 

@@ -67,12 +67,30 @@ mod tests {
     #[test]
     fn version_one_messages_classify() {
         for (message, code) in [
-            ("gave up after 3 attempts: database error", FailureCode::AttemptsExhausted),
-            ("processing was interrupted 13 times; giving up", FailureCode::Interrupted),
-            ("unreadable jpeg file: the file ends early", FailureCode::BadFile),
-            ("image too large: it is 60000x60000 pixels", FailureCode::BadFile),
-            ("page 3 does not exist; the file has 2 pages", FailureCode::BadFile),
-            ("could not load tesseract language 'xyz'", FailureCode::EngineError),
+            (
+                "gave up after 3 attempts: database error",
+                FailureCode::AttemptsExhausted,
+            ),
+            (
+                "processing was interrupted 13 times; giving up",
+                FailureCode::Interrupted,
+            ),
+            (
+                "unreadable jpeg file: the file ends early",
+                FailureCode::BadFile,
+            ),
+            (
+                "image too large: it is 60000x60000 pixels",
+                FailureCode::BadFile,
+            ),
+            (
+                "page 3 does not exist; the file has 2 pages",
+                FailureCode::BadFile,
+            ),
+            (
+                "could not load tesseract language 'xyz'",
+                FailureCode::EngineError,
+            ),
             ("something new", FailureCode::Unclassified),
         ] {
             assert_eq!(FailureCode::classify_v1_message(message), code, "{message}");

@@ -416,12 +416,22 @@ mod tests {
             .iter()
             .fold(job, Job::apply);
         let last = record_webhook_attempt(&job, Some(502), None, 3).unwrap();
-        assert!(matches!(last.last(), Some(JobEvent::WebhookAbandoned { attempts: 3 })));
+        assert!(matches!(
+            last.last(),
+            Some(JobEvent::WebhookAbandoned { attempts: 3 })
+        ));
         let job = last.iter().fold(job, Job::apply);
         assert_eq!(webhook_due(&job), None);
         assert_eq!(record_webhook_attempt(&job, Some(200), None, 3), Ok(vec![]));
         let ok = record_webhook_attempt(&ended, Some(204), None, 3).unwrap();
-        assert!(matches!(ok[..], [JobEvent::WebhookAttempted { delivered: true, attempt: 1, .. }]));
+        assert!(matches!(
+            ok[..],
+            [JobEvent::WebhookAttempted {
+                delivered: true,
+                attempt: 1,
+                ..
+            }]
+        ));
     }
 
     #[test]

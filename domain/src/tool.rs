@@ -41,7 +41,11 @@ impl Tool {
     }
 
     /// Every tool this server offers, in the order `GET /api/v1/tools/` lists them.
-    pub const ALL: [Tool; 3] = [Tool::ExtractTables, Tool::HandwritingToText, Tool::Translate];
+    pub const ALL: [Tool; 3] = [
+        Tool::ExtractTables,
+        Tool::HandwritingToText,
+        Tool::Translate,
+    ];
 
     /// One sentence for listings: what the preset does for the caller.
     pub fn description(self) -> &'static str {
@@ -101,7 +105,10 @@ mod tests {
             );
             assert!(!tool.description().is_empty());
         }
-        assert_eq!(Tool::HandwritingToText.forced_tier(), Some(crate::Tier::Vlm));
+        assert_eq!(
+            Tool::HandwritingToText.forced_tier(),
+            Some(crate::Tier::Vlm)
+        );
         assert!(Tool::Translate.needs_translate_to());
         assert!(!Tool::ExtractTables.needs_translate_to());
     }

@@ -26,7 +26,9 @@ fn every_golden_event_deserializes_at_its_version() {
 #[test]
 fn a_version_one_failure_gets_its_code_from_the_message() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/events");
-    let payload = serde_json::from_str(&std::fs::read_to_string(dir.join("failed.v1.json")).unwrap()).unwrap();
+    let payload =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("failed.v1.json")).unwrap())
+            .unwrap();
     match serde_json::from_value(upcast("failed", 1, payload)).unwrap() {
         JobEvent::Failed { code, message } => {
             assert_eq!(code, FailureCode::BadFile);

@@ -142,7 +142,9 @@ fn german_pages_are_stemmed_as_german() {
         text: corpus("de_print_antiqua_01.gt.txt"),
         language: "deu".into(),
     };
-    index.index_job(job(3), 1, std::slice::from_ref(&page)).unwrap();
+    index
+        .index_job(job(3), 1, std::slice::from_ref(&page))
+        .unwrap();
     // Pick a long word of the page and ask for an inflected form the neutral field cannot match.
     let words: Vec<String> = page
         .text

@@ -119,10 +119,8 @@ pub async fn project(txn: &DatabaseTransaction, rec: &Recorded) -> Result<()> {
         JobEvent::WebhookAttempted {
             attempt, delivered, ..
         } => {
-            let mut update = update_job(id, seq, at).col_expr(
-                jobs::Column::WebhookAttempts,
-                Expr::value(*attempt as i32),
-            );
+            let mut update = update_job(id, seq, at)
+                .col_expr(jobs::Column::WebhookAttempts, Expr::value(*attempt as i32));
             if *delivered {
                 update = update.col_expr(jobs::Column::WebhookStatus, Expr::value("delivered"));
             }

@@ -269,7 +269,10 @@ async fn a_failed_job_is_charged_for_its_recognised_pages_and_refunded_the_rest(
         .append(
             id,
             2,
-            vec![JobEvent::Failed { reason: "x".into() }],
+            vec![JobEvent::Failed {
+                code: domain::FailureCode::BadFile,
+                message: "x".into(),
+            }],
             EventMeta::default(),
         )
         .await

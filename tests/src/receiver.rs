@@ -32,7 +32,9 @@ pub struct Receiver {
 impl Receiver {
     /// Starts answering with `script` in order, then `then` for every later request.
     pub async fn start(script: Vec<u16>, then: u16) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind receiver");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let received = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new(VecDeque::from(script)));
@@ -58,13 +60,24 @@ impl Receiver {
                             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
                         }
                     }
-                    let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+                    let len: usize = headers
+                        .get("content-length")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
                     let mut body = vec![0; len];
                     if reader.read_exact(&mut body).await.is_err() {
                         return;
                     }
-                    let status = script.lock().expect("script lock").pop_front().unwrap_or(then);
-                    log.lock().expect("log lock").push(Received { path, headers, body });
+                    let status = script
+                        .lock()
+                        .expect("script lock")
+                        .pop_front()
+                        .unwrap_or(then);
+                    log.lock().expect("log lock").push(Received {
+                        path,
+                        headers,
+                        body,
+                    });
                     let response = format!(
                         "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
                     );
@@ -72,7 +85,11 @@ impl Receiver {
                 });
             }
         });
-        Receiver { base, received, task }
+        Receiver {
+            base,
+            received,
+            task,
+        }
     }
 
     /// Everything received so far.

@@ -26,7 +26,10 @@ fn wait_for_port(port: u16, up: bool, limit: Duration) -> anyhow::Result<()> {
             return Ok(());
         }
         if Instant::now() > deadline {
-            bail!("port {port} did not become {}", if up { "open" } else { "closed" });
+            bail!(
+                "port {port} did not become {}",
+                if up { "open" } else { "closed" }
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -135,7 +138,10 @@ impl PrivatePostgres {
         let dir = std::env::temp_dir().join(crate::unique_name());
         std::fs::create_dir_all(&dir)?;
         if nix_is_root() {
-            let status = Command::new("chown").arg("postgres:postgres").arg(&dir).status()?;
+            let status = Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(&dir)
+                .status()?;
             anyhow::ensure!(status.success(), "chown of the cluster directory failed");
         }
         let status = as_postgres(&bin.join("initdb"))

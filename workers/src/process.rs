@@ -114,9 +114,7 @@ impl ProcessError {
             // Model calls already retried transient failures with backoff (see `llm`): what
             // reaches here kept failing, and another attempt of the whole job would repeat the
             // same calls. A missing model or an unencodable image does not change either.
-            ProcessError::Model { .. } | ProcessError::NoModel(_) | ProcessError::Encode(_) => {
-                true
-            }
+            ProcessError::Model { .. } | ProcessError::NoModel(_) | ProcessError::Encode(_) => true,
         }
     }
 }
@@ -301,7 +299,10 @@ impl Processor {
         let kind = submission.file.kind;
         let plan = PagePlan {
             language: submission.language_spec.clone(),
-            tier: submission.tool.and_then(Tool::forced_tier).unwrap_or(submission.tier),
+            tier: submission
+                .tool
+                .and_then(Tool::forced_tier)
+                .unwrap_or(submission.tier),
             tool: submission.tool,
             translate_to: submission.translate_to.clone(),
             priority: submission.plan.map_or(0, |p| p.priority()),
@@ -396,9 +397,10 @@ impl Processor {
                 return Ok(None);
             };
             let for_model = image.image.clone();
-            let data_url = tokio::task::spawn_blocking(move || crate::vlm::page_data_url(&for_model))
-                .await
-                .map_err(|e| ProcessError::Join(e.to_string()))??;
+            let data_url =
+                tokio::task::spawn_blocking(move || crate::vlm::page_data_url(&for_model))
+                    .await
+                    .map_err(|e| ProcessError::Join(e.to_string()))??;
             let hint = language_hint(&plan.language);
             crate::vlm::transcribe(client, data_url, hint.as_deref())
                 .await

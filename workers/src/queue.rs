@@ -1,8 +1,8 @@
 //! The job queue: apalis tasks on Redis that carry only a job id.
 
+use crate::webhook::WebhookTask;
 use apalis::prelude::{TaskBuilder, TaskSink};
 use apalis_redis::{Config as RedisConfig, ConnectionManager, RedisStorage};
-use crate::webhook::WebhookTask;
 use domain::JobId;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;

@@ -256,8 +256,8 @@ async fn sweep_loop(
 
 /// Erases finished jobs older than the retention period.
 async fn erase_expired(store: &Store, retention: Duration, worker: &str) {
-    let cutoff = chrono::Utc::now()
-        - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    let cutoff =
+        chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
     let jobs = match store.finished_before(cutoff).await {
         Ok(jobs) => jobs,
         Err(err) => {

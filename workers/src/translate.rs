@@ -26,11 +26,7 @@ pub fn system_prompt(language: &str) -> String {
 }
 
 /// Translates `text` into `language` (an English language name), chunk by chunk.
-pub async fn translate(
-    client: &LlmClient,
-    text: &str,
-    language: &str,
-) -> Result<String, LlmError> {
+pub async fn translate(client: &LlmClient, text: &str, language: &str) -> Result<String, LlmError> {
     let mut parts = Vec::new();
     for chunk in chunks(text, MAX_CHUNK_CHARS) {
         let messages = vec![
@@ -64,8 +60,7 @@ pub fn chunks(text: &str, max: usize) -> Vec<String> {
         for line in paragraph.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let mut current = String::new();
             for word in line.split_whitespace() {
-                if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > max
-                {
+                if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > max {
                     pieces.push(std::mem::take(&mut current));
                 }
                 if !current.is_empty() {
@@ -100,10 +95,7 @@ mod tests {
     fn chunks_keep_paragraphs_whole_and_under_the_limit() {
         let text = "one two\n\nthree four five\n\n\n\nsix";
         assert_eq!(chunks(text, 100), vec!["one two\n\nthree four five\n\nsix"]);
-        assert_eq!(
-            chunks(text, 16),
-            vec!["one two", "three four five", "six"]
-        );
+        assert_eq!(chunks(text, 16), vec!["one two", "three four five", "six"]);
         let long = "word ".repeat(100);
         let cut = chunks(&long, 50);
         assert!(cut.iter().all(|c| c.chars().count() <= 50), "{cut:?}");

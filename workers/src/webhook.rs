@@ -68,7 +68,9 @@ pub fn validate_url(raw: &str, allow_private: bool) -> Result<Url, WebhookError>
         )));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(WebhookError::InvalidUrl("credentials in the URL are not allowed".into()));
+        return Err(WebhookError::InvalidUrl(
+            "credentials in the URL are not allowed".into(),
+        ));
     }
     let host = url
         .host()
@@ -76,7 +78,9 @@ pub fn validate_url(raw: &str, allow_private: bool) -> Result<Url, WebhookError>
     let literal = match host {
         url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
         url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
-        url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") => {
+        url::Host::Domain(d)
+            if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") =>
+        {
             Some(IpAddr::V4(Ipv4Addr::LOCALHOST))
         }
         url::Host::Domain(_) => None,
@@ -130,7 +134,11 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 /// Resolves the URL's host and returns an address to connect to, every resolved address having
 /// passed the check (one bad answer refuses the host).
 async fn resolve_checked(url: &Url, allow_private: bool) -> Result<SocketAddr, WebhookError> {
-    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await
@@ -149,8 +157,8 @@ async fn resolve_checked(url: &Url, allow_private: bool) -> Result<SocketAddr, W
 
 /// The signature header value for a body sent at `timestamp`.
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-        .expect("HMAC accepts keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -249,7 +257,9 @@ impl Deliverer {
 
     /// POSTs the summary once; returns the HTTP status or why no answer came.
     async fn attempt(&self, id: JobId, state: &domain::Job, callback: &str) -> Result<u16, String> {
-        let Some(Owner::Account { id: account }) = state.submission.as_ref().map(|s| s.owner.clone()) else {
+        let Some(Owner::Account { id: account }) =
+            state.submission.as_ref().map(|s| s.owner.clone())
+        else {
             return Err("webhooks need an account to sign them".into());
         };
         let secret = self
@@ -291,9 +301,15 @@ impl Deliverer {
         let response = client
             .post(url)
             .header("Content-Type", "application/json")
-            .header("User-Agent", concat!("ocrchat-webhook/", env!("CARGO_PKG_VERSION")))
+            .header(
+                "User-Agent",
+                concat!("ocrchat-webhook/", env!("CARGO_PKG_VERSION")),
+            )
             .header("X-Ocrchat-Event", &summary.event)
-            .header("X-Ocrchat-Delivery", format!("{id}:{}", state.webhook_attempts + 1))
+            .header(
+                "X-Ocrchat-Delivery",
+                format!("{id}:{}", state.webhook_attempts + 1),
+            )
             .header("X-Ocrchat-Timestamp", timestamp.to_string())
             .header("X-Ocrchat-Signature", sign(&secret, timestamp, &body))
             .body(body)
@@ -345,7 +361,11 @@ mod tests {
             ("http://0.0.0.0/", true),
         ] {
             assert!(validate_url(url, false).is_err(), "{url} must be refused");
-            assert_eq!(validate_url(url, true).is_ok(), private_ok, "{url} with private allowed");
+            assert_eq!(
+                validate_url(url, true).is_ok(),
+                private_ok,
+                "{url} with private allowed"
+            );
         }
     }
 

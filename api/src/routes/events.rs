@@ -117,7 +117,11 @@ pub struct EventsApi;
 impl EventsApi {
     /// Returns the job's events in order: the audit trail of who did what, on which attempt.
     /// Same ownership rules as the job.
-    #[oai(path = "/api/v1/ocr/:uuid/events/", method = "get", tag = "ApiTags::Ocr")]
+    #[oai(
+        path = "/api/v1/ocr/:uuid/events/",
+        method = "get",
+        tag = "ApiTags::Ocr"
+    )]
     async fn events(
         &self,
         req: &Request,
@@ -142,7 +146,11 @@ impl EventsApi {
     /// Streams the job's progress as Server-Sent Events: one event per recorded step
     /// (`page_recognized` with pages done / total), ending after `done` or `failed`. Send
     /// `Last-Event-ID` (as browsers do on reconnect) to resume after an event.
-    #[oai(path = "/api/v1/ocr/:uuid/events/stream/", method = "get", tag = "ApiTags::Ocr")]
+    #[oai(
+        path = "/api/v1/ocr/:uuid/events/stream/",
+        method = "get",
+        tag = "ApiTags::Ocr"
+    )]
     async fn stream(
         &self,
         req: &Request,
@@ -174,9 +182,11 @@ impl EventsApi {
         Ok(EventStream::new(stream)
             .keep_alive(Duration::from_secs(15))
             .to_event(|p| {
-                poem::web::sse::Event::message(serde_json::to_string(&progress_json(&p)).unwrap_or_default())
-                    .event_type(p.kind.clone())
-                    .id(p.seq.to_string())
+                poem::web::sse::Event::message(
+                    serde_json::to_string(&progress_json(&p)).unwrap_or_default(),
+                )
+                .event_type(p.kind.clone())
+                .id(p.seq.to_string())
             }))
     }
 }

@@ -6,7 +6,9 @@ pub mod chat;
 pub mod download;
 pub mod events;
 pub mod health;
+pub mod languages;
 pub mod ocr;
+pub mod tools;
 
 /// Groups endpoints in the OpenAPI document and Swagger UI.
 #[derive(poem_openapi::Tags)]

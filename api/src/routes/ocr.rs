@@ -38,13 +38,20 @@ pub struct SubmitForm {
     /// The document: PNG, JPG, WEBP, GIF (first frame), BMP, TIFF (every page) or PDF (every
     /// page). The type is decided from the content, not the name.
     pub file: Option<Upload>,
-    /// `cpu` (default, Tesseract) or `vlm`.
+    /// `cpu` (default, Tesseract: fast, printed documents) or `vlm` (a vision-language model:
+    /// handwriting, complex layouts, math; its text is placed on the page with Tesseract's word
+    /// boxes). `vlm` is `400` on a server without a vision model (see `GET /api/v1/tools/`).
     pub tier: Option<String>,
-    /// `auto` (default) or a language code: `en`, `de`, `ch`, `ja`, `ar`, ISO 639-1/639-3 codes or
-    /// Tesseract names; several joined with `+` (`de+en`).
+    /// `auto` (default: script, orientation and language detected per page) or a language
+    /// code: `en`, `de`, `ch`, `ja`, `ar`, ISO 639-1/639-3 codes or Tesseract names; several
+    /// joined with `+` (`de+en`). `GET /api/v1/languages/` lists what this server reads.
     pub language: Option<String>,
-    /// Optional tool preset slug. This server offers no tools yet, so any value is refused.
+    /// Optional tool preset (`GET /api/v1/tools/`): `extract-tables`, `handwriting-to-text`
+    /// (forces `tier=vlm`) or `translate` (needs `translate_to`). Any other slug is `400`.
     pub tool: Option<String>,
+    /// Target language of the `translate` tool: a language code as for `language` (`en`, `fr`,
+    /// `de`, `zh`, …). Required with `tool=translate`, refused without it.
+    pub translate_to: Option<String>,
     /// Optional http(s) URL that receives the job summary (POST, JSON) when the job ends,
     /// signed with the account's webhook secret (`X-Ocrchat-Signature: sha256=HMAC(secret,
     /// "<X-Ocrchat-Timestamp>.<body>")`). Requires an account token; loopback and private
@@ -189,6 +196,7 @@ struct ParsedRequest {
     language: String,
     language_spec: LanguageSpec,
     tool: Option<Tool>,
+    translate_to: Option<String>,
     callback_url: Option<String>,
     file_name: Option<String>,
     bytes: Vec<u8>,
@@ -206,6 +214,7 @@ impl ParsedRequest {
             self.language.as_str(),
             self.tool.map_or("", |t| t.as_str()),
             self.callback_url.as_deref().unwrap_or(""),
+            self.translate_to.as_deref().unwrap_or(""),
         ] {
             h.update((field.len() as u64).to_le_bytes());
             h.update(field.as_bytes());
@@ -217,12 +226,23 @@ impl ParsedRequest {
 /// Validates the form and inspects the file (type, page count, sizes): every `400` is decided
 /// here, before any state changes.
 async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest, ApiError> {
-    let tier: Tier = form.tier.as_deref().unwrap_or("cpu").parse()?;
-    if tier == Tier::Vlm {
-        return Err(ApiError::bad_request(
-            "the vlm tier is not available on this server",
-        ));
+    let tool = Tool::parse_optional(form.tool.as_deref())?;
+    let asked: Tier = form.tier.as_deref().unwrap_or("cpu").parse()?;
+    // A tool that needs a tier gets it, whatever the form said (`handwriting-to-text` → vlm).
+    let tier = tool.and_then(Tool::forced_tier).unwrap_or(asked);
+    if tier == Tier::Vlm && state.config.vlm.base_url.is_none() {
+        return Err(ApiError::bad_request(match tool {
+            Some(tool) if tool.forced_tier().is_some() => format!(
+                "the {} tool needs the vlm tier, which is not available on this server (no \
+                 vision model is configured: OCRCHAT_VLM_BASE_URL)",
+                tool.as_str()
+            ),
+            _ => "the vlm tier is not available on this server (no vision model is configured: \
+                  OCRCHAT_VLM_BASE_URL)"
+                .to_owned(),
+        }));
     }
+    let translate_to = translate_target(state, tool, form.translate_to.as_deref())?;
     let language = form
         .language
         .as_deref()
@@ -232,7 +252,6 @@ async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest,
         .to_owned();
     let language_spec = LanguageSpec::parse(&language)?;
     state.ensure_installed(&language_spec)?;
-    let tool = Tool::parse_optional(form.tool.as_deref())?;
     let callback_url = match form.callback_url.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(
@@ -258,11 +277,49 @@ async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest,
         language,
         language_spec,
         tool,
+        translate_to,
         callback_url,
         file_name,
         bytes,
         inspection,
     })
+}
+
+/// Checks `translate_to` against the tool: required by `translate` (a language code, resolved
+/// to its Tesseract name), refused by every other tool, and `translate` needs a chat model.
+fn translate_target(
+    state: &AppState,
+    tool: Option<Tool>,
+    raw: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty());
+    let needed = tool.is_some_and(Tool::needs_translate_to);
+    match (needed, raw) {
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(ApiError::bad_request(
+            "translate_to is only used with tool=translate",
+        )),
+        (true, None) => Err(ApiError::bad_request(
+            "tool=translate needs translate_to: the language to translate into (e.g. en, fr, de)",
+        )),
+        (true, Some(code)) => {
+            let target = domain::language::lookup(code)
+                .filter(|l| !l.tesseract.starts_with(|c: char| c.is_ascii_uppercase()))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "unknown translate_to language '{code}' (expected a language code such \
+                         as en, fr, de, zh)"
+                    ))
+                })?;
+            if state.config.llm.base_url.is_none() {
+                return Err(ApiError::bad_request(
+                    "the translate tool is not available on this server (no chat model is \
+                     configured: OCRCHAT_LLM_BASE_URL)",
+                ));
+            }
+            Ok(Some(target.tesseract.to_owned()))
+        }
+    }
 }
 
 /// Claims an Idempotency-Key: `Some(job)` when the key already produced a job.
@@ -321,6 +378,7 @@ async fn accept(
         language: request.language,
         language_spec: request.language_spec,
         tool: request.tool,
+        translate_to: request.translate_to,
         page_count,
         owner: caller.owner(),
         file: FileMeta {
@@ -331,7 +389,6 @@ async fn accept(
         },
         plan: Some(plan),
         callback_url: request.callback_url,
-        translate_to: None,
     };
     let inline =
         (page_count <= state.config.limits.inline_pages).then(|| state.notifications.subscribe());

@@ -135,7 +135,8 @@ pub struct AnswerMeta {
     /// Quotes the model proposed.
     #[serde(default)]
     pub quotes_proposed: u32,
-    /// Quotes that verified against their page (the citations).
+    /// Quotes of the model that verified against their page (the citations of a model answer;
+    /// 0 for extractive answers, whose citations are retrieved passages).
     #[serde(default)]
     pub quotes_verified: u32,
 }
@@ -206,8 +207,8 @@ pub fn extractive_answer(passages: &[Passage], pages: &BTreeMap<PageIndex, Strin
         .iter()
         .map(|c| format!("\"{}\" (p. {})", collapse(&c.snippet), c.page.human()))
         .collect();
-    let mut meta = AnswerMeta::new(AnswerMode::Extractive, passages.len());
-    meta.quotes_verified = citations.len() as u32;
+    // `quotes_*` count the model's quotes only: an extractive answer has none.
+    let meta = AnswerMeta::new(AnswerMode::Extractive, passages.len());
     Answer {
         content: format!(
             "The passages of the document that best match your question:\n\n{}",

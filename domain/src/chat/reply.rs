@@ -12,7 +12,12 @@ pub const MAX_QUOTES: usize = 3;
 
 /// Longest quote the schema lets a model write, in characters (a cut quote is still a verbatim
 /// prefix, so it still verifies).
-pub const MAX_QUOTE_CHARS: usize = 300;
+pub const MAX_QUOTE_CHARS: usize = 200;
+
+/// Longest answer the schema lets a model write, in characters. With the quotes, this bounds a
+/// reply to well under the default token cap, so a grammar-constrained reply always closes its
+/// JSON instead of being cut off mid-string (small models otherwise ramble until the cap).
+pub const MAX_ANSWER_CHARS: usize = 400;
 
 /// One piece of evidence the model claims to copy from a page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +66,7 @@ pub fn reply_schema() -> serde_json::Value {
                     "additionalProperties": false
                 }
             },
-            "answer": { "type": "string" }
+            "answer": { "type": "string", "maxLength": MAX_ANSWER_CHARS }
         },
         "required": ["quotes", "answer"],
         "additionalProperties": false

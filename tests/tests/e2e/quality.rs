@@ -3,7 +3,7 @@
 //! the reference tool it wraps.
 
 use std::process::Command;
-use tests::{corpus, TestApp};
+use tests::{corpus, Spawn, TestApp};
 use workers::engine::score::{char_score, Score};
 
 /// Runs the `tesseract` CLI on a file (PDF pages rasterised at 300 dpi by pdftoppm first).
@@ -51,7 +51,11 @@ fn reference_text(entry: &corpus::Entry) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn corpus_cer_is_no_worse_than_the_tesseract_cli() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(Spawn {
+        configure: Box::new(|c| c.pricing.anonymous_daily = 1000),
+        ..Spawn::default()
+    })
+    .await;
     let mut ours = Score::default();
     let mut reference = Score::default();
     eprintln!("{:<32} {:>8} {:>8}", "file", "ocrchat", "cli");
@@ -61,6 +65,13 @@ async fn corpus_cer_is_no_worse_than_the_tesseract_cli() {
             .submit_file(&entry.path(), &[("language", &language)])
             .await;
         assert_eq!(status, 200, "{}: {job}", entry.file);
+        let job = app
+            .wait_until_final(
+                job["uuid"].as_str().unwrap(),
+                None,
+                std::time::Duration::from_secs(300),
+            )
+            .await;
         assert_eq!(job["status"], "done", "{}: {job}", entry.file);
         let gt = entry.ground_truth();
         let text = job["text"].as_str().unwrap();

@@ -20,11 +20,16 @@ async fn app_allowing_loopback_hooks(attempts: u32) -> TestApp {
 async fn wait_for_webhook(app: &TestApp, uuid: &str, token: &str, status: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let (_, job) = app.get_json(&format!("/api/v1/ocr/{uuid}/"), Some(token)).await;
+        let (_, job) = app
+            .get_json(&format!("/api/v1/ocr/{uuid}/"), Some(token))
+            .await;
         if job["webhook_status"] == status {
             return job;
         }
-        assert!(Instant::now() < deadline, "webhook never became {status}: {job}");
+        assert!(
+            Instant::now() < deadline,
+            "webhook never became {status}: {job}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -36,7 +41,12 @@ async fn webhook_is_signed_retried_with_backoff_and_every_attempt_recorded() {
     let token = app.token_for("hooks@example.com").await;
     let callback = format!("{}/hooks/ocr?source=test", receiver.base);
     let (status, job) = app
-        .submit(tiny_png(), "p.png", &[("language", "de"), ("callback_url", &callback)], Some(&token))
+        .submit(
+            tiny_png(),
+            "p.png",
+            &[("language", "de"), ("callback_url", &callback)],
+            Some(&token),
+        )
         .await;
     assert_eq!(status, 200, "{job}");
     let uuid = job["uuid"].as_str().unwrap().to_owned();
@@ -45,7 +55,11 @@ async fn webhook_is_signed_retried_with_backoff_and_every_attempt_recorded() {
 
     let received = receiver.received();
     assert_eq!(received.len(), 3, "two failures, then the delivery");
-    let account = app.store().account_by_email("hooks@example.com").await.unwrap();
+    let account = app
+        .store()
+        .account_by_email("hooks@example.com")
+        .await
+        .unwrap();
     let secret = app.store().webhook_secret(account.id).await.unwrap();
     for r in &received {
         assert_eq!(r.path, "/hooks/ocr?source=test");
@@ -56,10 +70,15 @@ async fn webhook_is_signed_retried_with_backoff_and_every_attempt_recorded() {
             "signature verifies with the account's secret"
         );
         let body: Value = serde_json::from_slice(&r.body).unwrap();
-        assert_eq!((body["uuid"].as_str(), body["status"].as_str()), (Some(uuid.as_str()), Some("done")));
+        assert_eq!(
+            (body["uuid"].as_str(), body["status"].as_str()),
+            (Some(uuid.as_str()), Some("done"))
+        );
         assert_eq!(body["event"], "job.done");
     }
-    let (_, audit) = app.get_json(&format!("/api/v1/ocr/{uuid}/events/"), Some(&token)).await;
+    let (_, audit) = app
+        .get_json(&format!("/api/v1/ocr/{uuid}/events/"), Some(&token))
+        .await;
     let attempts: Vec<&Value> = audit["events"]
         .as_array()
         .unwrap()
@@ -68,7 +87,12 @@ async fn webhook_is_signed_retried_with_backoff_and_every_attempt_recorded() {
         .collect();
     let statuses: Vec<(u64, bool)> = attempts
         .iter()
-        .map(|e| (e["payload"]["status"].as_u64().unwrap(), e["payload"]["delivered"].as_bool().unwrap()))
+        .map(|e| {
+            (
+                e["payload"]["status"].as_u64().unwrap(),
+                e["payload"]["delivered"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(statuses, vec![(503, false), (500, false), (200, true)]);
 }
@@ -79,14 +103,33 @@ async fn webhook_gives_up_after_its_attempts() {
     let receiver = Receiver::start(vec![], 500).await;
     let token = app.token_for("gives-up@example.com").await;
     let (_, job) = app
-        .submit(tiny_png(), "p.png", &[("language", "de"), ("callback_url", &receiver.base)], Some(&token))
+        .submit(
+            tiny_png(),
+            "p.png",
+            &[("language", "de"), ("callback_url", &receiver.base)],
+            Some(&token),
+        )
         .await;
     let uuid = job["uuid"].as_str().unwrap().to_owned();
     wait_for_webhook(&app, &uuid, &token, "abandoned").await;
     assert_eq!(receiver.received().len(), 2);
-    let (_, audit) = app.get_json(&format!("/api/v1/ocr/{uuid}/events/"), Some(&token)).await;
-    let kinds: Vec<&str> = audit["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(&kinds[kinds.len() - 3..], ["webhook_attempted", "webhook_attempted", "webhook_abandoned"]);
+    let (_, audit) = app
+        .get_json(&format!("/api/v1/ocr/{uuid}/events/"), Some(&token))
+        .await;
+    let kinds: Vec<&str> = audit["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &kinds[kinds.len() - 3..],
+        [
+            "webhook_attempted",
+            "webhook_attempted",
+            "webhook_abandoned"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -107,11 +150,19 @@ async fn callback_urls_to_private_networks_and_odd_schemes_are_refused() {
             .submit(tiny_png(), "p.png", &[("callback_url", url)], Some(&token))
             .await;
         assert_eq!(status, 400, "{url}: {body}");
-        assert!(body["error"].as_str().unwrap().contains("callback_url"), "{url}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("callback_url"),
+            "{url}: {body}"
+        );
     }
     // Anonymous callers have no secret to sign with.
     let (status, body) = app
-        .submit(tiny_png(), "p.png", &[("callback_url", "https://example.com/hook")], None)
+        .submit(
+            tiny_png(),
+            "p.png",
+            &[("callback_url", "https://example.com/hook")],
+            None,
+        )
         .await;
     assert_eq!(status, 400, "{body}");
     // Nothing was charged for any of it.

@@ -70,10 +70,12 @@ pub fn script_model(script: &str, installed: &HashSet<String>) -> Option<&'stati
     let model = match script {
         "Han" => "HanS",
         "Japanese" | "Katakana" | "Hiragana" => "Japanese",
-        other => LANGUAGES
-            .iter()
-            .find(|l| l.tesseract == other && is_script_model(l.tesseract))?
-            .tesseract,
+        other => {
+            LANGUAGES
+                .iter()
+                .find(|l| l.tesseract == other && is_script_model(l.tesseract))?
+                .tesseract
+        }
     };
     installed.contains(model).then_some(model)
 }
@@ -187,7 +189,7 @@ fn other_languages(text: &str, detector: &Detector, main: &str) -> Vec<String> {
             }
         }
     }
-    weights.sort_by(|a, b| b.1.cmp(&a.1));
+    weights.sort_by_key(|(_, weight)| std::cmp::Reverse(*weight));
     weights
         .into_iter()
         .filter(|(_, weight)| total > 0 && *weight as f64 / total as f64 >= SECOND_LANGUAGE_SHARE)
@@ -197,8 +199,10 @@ fn other_languages(text: &str, detector: &Detector, main: &str) -> Vec<String> {
 
 /// Characters used only in Traditional (first) or only in Simplified (second) Chinese, among
 /// the most frequent ones: enough to tell the two writings apart on a page.
-const TRADITIONAL_ONLY: &str = "這們個來說時會對學國為與經發還開見關長問間點體動現實當無後過從將進種樣書話讓邊認題議運變華區";
-const SIMPLIFIED_ONLY: &str = "这们个来说时会对学国为与经发还开见关长问间点体动现实当无后过从将进种样书话让边认题议运变华区";
+const TRADITIONAL_ONLY: &str =
+    "這們個來說時會對學國為與經發還開見關長問間點體動現實當無後過從將進種樣書話讓邊認題議運變華區";
+const SIMPLIFIED_ONLY: &str =
+    "这们个来说时会对学国为与经发还开见关长问间点体动现实当无后过从将进种样书话让边认题议运变华区";
 
 /// `chi_tra` for Chinese text written mostly in traditional characters, else `main`.
 fn han_variant<'a>(main: &'a str, text: &str) -> &'a str {
@@ -231,10 +235,7 @@ mod tests {
     use super::*;
 
     fn installed() -> HashSet<String> {
-        LANGUAGES
-            .iter()
-            .map(|l| l.tesseract.to_owned())
-            .collect()
+        LANGUAGES.iter().map(|l| l.tesseract.to_owned()).collect()
     }
 
     #[test]

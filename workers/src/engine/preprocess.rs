@@ -199,7 +199,10 @@ pub fn skew_angle(grey: &GrayImage) -> f64 {
                 profile[shifted as usize] += 1;
             }
         }
-        profile.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>()
+        profile
+            .iter()
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum::<f64>()
     };
     let best_of = |from: f64, to: f64, step: f64| {
         let mut best = (f64::MIN, 0.0);
@@ -240,7 +243,8 @@ fn otsu(grey: &GrayImage) -> u8 {
         let foreground_weight = total - background_weight;
         let mean_b = background_sum / background_weight as f64;
         let mean_f = (sum - background_sum) / foreground_weight as f64;
-        let between = background_weight as f64 * foreground_weight as f64 * (mean_b - mean_f).powi(2);
+        let between =
+            background_weight as f64 * foreground_weight as f64 * (mean_b - mean_f).powi(2);
         if between > best {
             best = between;
             threshold = i as u8;

@@ -95,7 +95,10 @@ pub fn align(blocks: &[TextBlock], tesseract: &[Block], width: u32, height: u32)
             .filter(|(_, t)| line.is_none_or(|l| t.line == l) && !t.norm.is_empty())
             .map(|(i, _)| i)
             .collect();
-        let unit: Vec<&[char]> = indices.iter().map(|&i| tokens[b][i].norm.as_slice()).collect();
+        let unit: Vec<&[char]> = indices
+            .iter()
+            .map(|&i| tokens[b][i].norm.as_slice())
+            .collect();
         for (k, anchor, similarity) in local_alignment(&unit, &anchors, &claimed) {
             claimed[anchor] = true;
             let token = &mut tokens[b][indices[k]];
@@ -121,7 +124,12 @@ pub fn align(blocks: &[TextBlock], tesseract: &[Block], width: u32, height: u32)
         if spans[b].is_some() {
             continue;
         }
-        let after = spans[..b].iter().rev().flatten().next().map_or(0, |s| s.1 + 1);
+        let after = spans[..b]
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .map_or(0, |s| s.1 + 1);
         let before = spans[b + 1..]
             .iter()
             .flatten()
@@ -228,9 +236,10 @@ fn local_alignment(
                 (previous[j] + GAP, 2u8),
                 (current[j - 1] + GAP, 3u8),
             ];
-            let (score, step) = options
-                .into_iter()
-                .fold((0f32, 0u8), |acc, o| if o.0 > acc.0 { o } else { acc });
+            let (score, step) =
+                options
+                    .into_iter()
+                    .fold((0f32, 0u8), |acc, o| if o.0 > acc.0 { o } else { acc });
             current[j] = score;
             from[i * (m + 1) + j] = step;
             if score > best {
@@ -337,7 +346,10 @@ fn place_by_order(
     let t = free_lines.len();
     for line in 0..model_lines {
         let (start, end) = if t >= model_lines {
-            (line * t / model_lines, ((line + 1) * t / model_lines).max(line * t / model_lines + 1))
+            (
+                line * t / model_lines,
+                ((line + 1) * t / model_lines).max(line * t / model_lines + 1),
+            )
         } else {
             let at = line * t / model_lines;
             (at, at + 1)
@@ -351,7 +363,10 @@ fn place_by_order(
             continue;
         };
         let words: Vec<&mut Token> = tokens.iter_mut().filter(|t| t.line == line).collect();
-        let total: u32 = words.iter().map(|t| t.text.chars().count() as u32 + 1).sum();
+        let total: u32 = words
+            .iter()
+            .map(|t| t.text.chars().count() as u32 + 1)
+            .sum();
         let mut x = bbox.x0;
         for token in words {
             let share = (token.text.chars().count() as u32 + 1) * bbox.width() / total.max(1);
@@ -418,13 +433,17 @@ fn build_block(block: &TextBlock, tokens: &[Token], width: u32, height: u32) -> 
             }
         })
         .collect();
-    let (weighted, weight) = tokens
-        .iter()
-        .filter(|t| !t.norm.is_empty())
-        .fold((0f32, 0usize), |(s, n), t| {
-            let len = t.norm.len();
-            (s + t.matched.map_or(0.0, |(_, sim)| sim) * len as f32, n + len)
-        });
+    let (weighted, weight) =
+        tokens
+            .iter()
+            .filter(|t| !t.norm.is_empty())
+            .fold((0f32, 0usize), |(s, n), t| {
+                let len = t.norm.len();
+                (
+                    s + t.matched.map_or(0.0, |(_, sim)| sim) * len as f32,
+                    n + len,
+                )
+            });
     Block {
         text: block.lines.join("\n"),
         bbox,
@@ -489,7 +508,11 @@ mod tests {
 
     #[test]
     fn blocks_in_another_order_find_their_own_words() {
-        let page = tesseract(&["Dear Sir,", "we thank you for your letter", "Yours faithfully"]);
+        let page = tesseract(&[
+            "Dear Sir,",
+            "we thank you for your letter",
+            "Yours faithfully",
+        ]);
         let blocks = align(
             &[
                 text(&["Yours faithfully"]),

@@ -203,7 +203,10 @@ mod tests {
     fn a_fence_is_removed_only_around_the_whole_answer() {
         assert_eq!(unwrap_fence("```md\nHello\n```"), "Hello");
         assert_eq!(unwrap_fence("Hello ```x```"), "Hello ```x```");
-        assert_eq!(inline_text("see [the site](http://x) now"), "see the site now");
+        assert_eq!(
+            inline_text("see [the site](http://x) now"),
+            "see the site now"
+        );
         assert_eq!(heading_text("#hashtag"), None);
     }
 }

@@ -28,7 +28,8 @@ enum Task {
 /// What a pool thread produced.
 #[derive(Debug)]
 enum Output {
-    Page(PageResult),
+    /// Boxed: a page result is an order of magnitude larger than an orientation.
+    Page(Box<PageResult>),
     Orientation(Orientation),
 }
 
@@ -317,7 +318,7 @@ impl Drop for ThreadGuard<'_> {
 /// The page of a recognition answer (a pool thread answers a recognition with a page).
 fn page_of(answer: Answer) -> Result<PageResult, OcrError> {
     match answer? {
-        Output::Page(page) => Ok(page),
+        Output::Page(page) => Ok(*page),
         Output::Orientation(_) => Err(OcrError::PoolClosed),
     }
 }
@@ -383,15 +384,17 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
             image, languages, ..
         } = &job.request;
         let result = catch_unwind(AssertUnwindSafe(|| match job.task {
-            Task::Recognize => engines.recognize(image, languages).map(Output::Page),
+            Task::Recognize => engines
+                .recognize(image, languages)
+                .map(|page| Output::Page(Box::new(page))),
             Task::DetectOrientation => engines.detect_orientation(image).map(Output::Orientation),
         }))
         .unwrap_or_else(|panic| {
-                Err(OcrError::Panicked {
-                    page: image.index,
-                    detail: panic_message(panic.as_ref()),
-                })
-            });
+            Err(OcrError::Panicked {
+                page: image.index,
+                detail: panic_message(panic.as_ref()),
+            })
+        });
         if let Err(err) = &result {
             // The instance may be in any state after a failure: build a fresh one next time.
             engines.discard(languages);

@@ -1,0 +1,251 @@
+//! Tool presets (issue 6): the listing and its availability, the rules of `tool` and
+//! `translate_to`, `translate` with the real `llama-server` as the chat model, and
+//! `handwriting-to-text` forcing the `vlm` tier (with a scripted vision model, see
+//! [`crate::vlm::ScriptedModel`]).
+//!
+//! A small local model translates loosely: the translation's structure is asserted (present,
+//! non-empty, beside each page, target reported), never its wording.
+
+use crate::vlm::{answer, finished, vlm_app, ScriptedModel};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tests::{corpus, llm::LlamaServer, Spawn, TestApp};
+
+/// A service without workers whose chat and vision models are set or not. Nothing is called:
+/// these tests stop at the API.
+async fn api_only(chat: bool, vision: bool) -> TestApp {
+    TestApp::spawn_with(Spawn {
+        workers: false,
+        configure: Box::new(move |c| {
+            // Never contacted: submits in these tests are refused or not processed.
+            let unused = Some("http://127.0.0.1:9/v1".to_owned());
+            c.llm.base_url = if chat { unused.clone() } else { None };
+            c.vlm.base_url = if vision { unused } else { None };
+        }),
+    })
+    .await
+}
+
+fn tool<'a>(list: &'a Value, slug: &str) -> &'a Value {
+    list["tools"]
+        .as_array()
+        .expect("tools is a list")
+        .iter()
+        .find(|t| t["slug"] == slug)
+        .unwrap_or_else(|| panic!("{slug} is not listed: {list}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tool_list_names_three_tools_whose_availability_follows_the_configured_models() {
+    for (chat, vision) in [(false, false), (true, false), (false, true), (true, true)] {
+        let app = api_only(chat, vision).await;
+        let (status, list) = app.get_json("/api/v1/tools/", None).await;
+        assert_eq!(status, 200, "{list}");
+        let slugs: Vec<&str> = list["tools"]
+            .as_array()
+            .expect("tools")
+            .iter()
+            .map(|t| t["slug"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            slugs,
+            ["extract-tables", "handwriting-to-text", "translate"],
+            "{list}"
+        );
+        let tables = tool(&list, "extract-tables");
+        let handwriting = tool(&list, "handwriting-to-text");
+        let translate = tool(&list, "translate");
+        for t in [tables, handwriting, translate] {
+            assert!(
+                t["description"].as_str().is_some_and(|d| d.len() > 20),
+                "{t}"
+            );
+        }
+        assert_eq!(tables["available"], true, "{tables}");
+        assert_eq!(
+            handwriting["available"], vision,
+            "chat={chat} vision={vision}"
+        );
+        assert_eq!(handwriting["tier"], "vlm", "{handwriting}");
+        assert_eq!(translate["available"], chat, "chat={chat} vision={vision}");
+        assert_eq!(translate["requires"], serde_json::json!(["translate_to"]));
+        assert!(tables.get("tier").is_none(), "{tables}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tool_and_translate_to_are_checked_before_anything_is_charged() {
+    let app = api_only(true, false).await;
+    let page = crate::support::tiny_png();
+    for (fields, says) in [
+        (vec![("tool", "translate")], "needs translate_to"),
+        (
+            vec![("tool", "translate"), ("translate_to", " ")],
+            "needs translate_to",
+        ),
+        (
+            vec![("translate_to", "en")],
+            "only used with tool=translate",
+        ),
+        (
+            vec![("tool", "extract-tables"), ("translate_to", "en")],
+            "only used with tool=translate",
+        ),
+        (vec![("tool", "summarise")], "unknown tool 'summarise'"),
+        (vec![("tool", "Translate")], "unknown tool 'Translate'"),
+        (
+            vec![("tool", "translate"), ("translate_to", "klingon")],
+            "'klingon'",
+        ),
+        // A script model reads a script; it is not a language to write a translation in.
+        (
+            vec![("tool", "translate"), ("translate_to", "Latin")],
+            "'Latin'",
+        ),
+    ] {
+        let (status, body) = app.submit(page.clone(), "tiny.png", &fields, None).await;
+        assert_eq!(status, 400, "{fields:?}: {body}");
+        let message = body["error"].as_str().expect("error message");
+        assert!(message.contains(says), "{fields:?}: {message}");
+    }
+    // Without a chat model, translate is refused even when well formed.
+    let bare = api_only(false, false).await;
+    let (status, body) = bare
+        .submit(
+            page.clone(),
+            "tiny.png",
+            &[("tool", "translate"), ("translate_to", "en")],
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["error"].as_str().expect("error message");
+    assert!(
+        message.contains("not available") && message.contains("OCRCHAT_LLM_BASE_URL"),
+        "{message}"
+    );
+    for app in [&app, &bare] {
+        let (_, account) = app.get_json("/api/v1/account/", None).await;
+        assert_eq!(account["used"], 0, "refusals cost nothing: {account}");
+    }
+    // The well-formed request is accepted where a chat model is configured.
+    let (status, body) = app
+        .submit(
+            page,
+            "tiny.png",
+            &[("tool", "translate"), ("translate_to", "fr")],
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["tool"], "translate", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn translate_with_the_real_llama_server_puts_a_translation_beside_the_german_page() {
+    let server = LlamaServer::start(4096)
+        .await
+        .expect("llama-server starts (scripts/deps.sh llama models)");
+    let base_url = server.base_url.clone();
+    let app = TestApp::spawn_with(Spawn {
+        configure: Box::new(move |c| {
+            c.llm.base_url = Some(base_url);
+            c.llm.model = "local".into();
+            // A 135M model on two shared cores: generous, so a slow answer is not a failure.
+            c.llm.timeout = Duration::from_secs(300);
+            c.vlm.base_url = None;
+        }),
+        ..Spawn::default()
+    })
+    .await;
+    let entry = corpus::entry("de_typewritten_01.jpg");
+    let started = Instant::now();
+    let job = finished(
+        &app,
+        std::fs::read(entry.path()).unwrap(),
+        &entry.file,
+        &[
+            ("language", "de"),
+            ("tool", "translate"),
+            ("translate_to", "en"),
+        ],
+    )
+    .await;
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["tool"], "translate", "{job}");
+    assert_eq!(job["translate_to"], "eng", "{job}");
+    let page = &job["pages"][0];
+    let text = page["text"].as_str().expect("text");
+    let translation = page["translation"].as_str().expect("a page translation");
+    eprintln!(
+        "translate with {}: {seconds:.1} s, {} chars of German → {} chars; starts {:?}",
+        server.model_name(),
+        text.chars().count(),
+        translation.chars().count(),
+        translation.chars().take(160).collect::<String>()
+    );
+    assert!(!translation.trim().is_empty(), "{page}");
+    assert_eq!(
+        job["translation"], translation,
+        "one page: the job's translation is the page's"
+    );
+    // The recognised text stays the original German beside the translation.
+    let truth = entry.ground_truth();
+    let cer = workers::engine::score::cer(&truth, text, false);
+    assert!(
+        cer < 0.3,
+        "the page text is still the German OCR (CER {cer:.3})"
+    );
+    assert_ne!(
+        translation.trim(),
+        text.trim(),
+        "the translation is not the OCR text"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn handwriting_to_text_forces_the_vlm_tier_and_its_price() {
+    let entry = corpus::entry("fr_handwritten_01.jpg");
+    let truth = entry.ground_truth().trim().to_owned();
+    let reply = truth.clone();
+    let model = ScriptedModel::start(move |_, _| answer(&reply)).await;
+    let app = vlm_app(Some(model.base_url.clone()), 4).await;
+    let job = finished(
+        &app,
+        std::fs::read(entry.path()).unwrap(),
+        &entry.file,
+        // The form asks for cpu; the tool overrides it.
+        &[
+            ("tool", "handwriting-to-text"),
+            ("tier", "cpu"),
+            ("language", "fr"),
+        ],
+    )
+    .await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["tier"], "vlm", "{job}");
+    assert_eq!(job["tool"], "handwriting-to-text", "{job}");
+    let requests = model.requests();
+    assert_eq!(requests.len(), 1, "the page went to the vision model");
+    let ask = requests[0]["messages"][1]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(ask.contains("French"), "{ask}");
+    let text = job["pages"][0]["text"].as_str().expect("text");
+    assert_eq!(
+        text.split_whitespace().collect::<Vec<_>>(),
+        truth.split_whitespace().collect::<Vec<_>>(),
+        "the page is the model's reading"
+    );
+    // Tesseract reads this hand badly, so only part of the model's text is confirmed.
+    let confidence = job["mean_confidence"].as_f64().expect("confidence");
+    eprintln!("handwriting-to-text: mean confidence {confidence:.2} (alignment with Tesseract)");
+    assert!((0.0..=1.0).contains(&confidence));
+    let (_, account) = app.get_json("/api/v1/account/", None).await;
+    assert_eq!(
+        account["used"].as_u64(),
+        Some(app.config.pricing.vlm_page),
+        "charged as a vlm page: {account}"
+    );
+}
