@@ -10,7 +10,7 @@
 
 use crate::export::{
     layout::{page_elements, Element, ListItem},
-    Error,
+    translation_paragraphs, translation_title, Error,
 };
 use docx_rs::{
     AbstractNumbering, BreakType, Docx, IndentLevel, Level, LevelJc, LevelOverride, LevelText,
@@ -92,6 +92,13 @@ pub fn render(view: &JobView) -> Result<Vec<u8>, Error> {
                     // Word needs a paragraph between two tables, or it merges them.
                     doc = doc.add_paragraph(Paragraph::new());
                 }
+            }
+        }
+        if let Some(translation) = &page.result.translation {
+            doc = doc
+                .add_paragraph(text_paragraph(&translation_title(translation)).style("Heading2"));
+            for paragraph in translation_paragraphs(translation) {
+                doc = doc.add_paragraph(text_paragraph(&paragraph.replace('\n', " ")));
             }
         }
     }
@@ -203,5 +210,23 @@ mod tests {
             "a numbered list of 3"
         );
         assert!(xml.contains("Second item that wraps onto a second line"));
+    }
+
+    #[test]
+    fn a_translation_is_a_titled_section_of_its_page() {
+        let mut job = fixtures::job();
+        job.pages[0].result.translation = Some(domain::Translation {
+            language: "deu".into(),
+            text: "Erster Absatz.\n\nZweiter Absatz.".into(),
+        });
+        let xml = document_xml(&super::render(&job).unwrap());
+        let title = xml.find("Translation (German)").expect("a title");
+        let first = xml.find("Erster Absatz.").expect("first paragraph");
+        let second = xml.find("Zweiter Absatz.").expect("second paragraph");
+        let page_break = xml.find("<w:br w:type=\"page\" />").unwrap();
+        assert!(
+            title < first && first < second && second < page_break,
+            "{xml}"
+        );
     }
 }

@@ -3,8 +3,14 @@
 //!
 //! OCR text is escaped so it is never read as Markdown syntax: a line starting with `#` or `1.`
 //! that the layout did not call a heading or list stays text, and `*`, `_`, `|` … stay literal.
+//! A page read by the vision model (`vlm` tier) is its model's own Markdown, as in the job
+//! JSON's `markdown`: its headings and tables are what the model saw, while the layout of its
+//! aligned boxes would guess them again (and call a block placed on the whole page a heading).
 
-use crate::export::layout::{page_elements, Element};
+use crate::export::{
+    layout::{page_elements, Element},
+    translation_paragraphs, translation_title,
+};
 use domain::Table;
 use storage::JobView;
 
@@ -17,11 +23,28 @@ pub fn render(view: &JobView) -> Vec<u8> {
         .pages
         .iter()
         .map(|p| {
-            page_elements(&p.result)
-                .iter()
-                .map(element)
-                .collect::<Vec<_>>()
-                .join("\n\n")
+            let page = match &p.result.markdown {
+                Some(_) => domain::markdown::page_markdown(&p.result),
+                None => page_elements(&p.result)
+                    .iter()
+                    .map(element)
+                    .collect::<Vec<_>>()
+                    .join("\n\n"),
+            };
+            match &p.result.translation {
+                Some(t) => {
+                    let mut parts = vec![page, format!("## {}", translation_title(t))];
+                    parts.extend(translation_paragraphs(t).into_iter().map(|para| {
+                        para.lines()
+                            .map(|l| line_start(&inline(l)))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    }));
+                    parts.retain(|part| !part.is_empty());
+                    parts.join("\n\n")
+                }
+                None => page,
+            }
         })
         .filter(|page| !page.is_empty())
         .collect();
@@ -147,6 +170,23 @@ mod tests {
     }
 
     #[test]
+    fn a_translation_follows_its_page_under_a_heading_and_is_escaped() {
+        let mut job = fixtures::job();
+        job.pages[0].result.translation = Some(domain::Translation {
+            language: "fra".into(),
+            text: "# Rapport trimestriel\n\nUn *paragraphe*.".into(),
+        });
+        let md = String::from_utf8(render(&job)).unwrap();
+        let (first_page, _) = md.split_once(PAGE_RULE).unwrap();
+        assert!(
+            first_page.ends_with(
+                "## Translation (French)\n\n\\# Rapport trimestriel\n\nUn \\*paragraphe\\*."
+            ),
+            "{first_page}"
+        );
+    }
+
+    #[test]
     fn ocr_text_never_becomes_markdown_syntax() {
         let md = markdown();
         assert!(
@@ -162,5 +202,16 @@ mod tests {
         assert_eq!(line_start("2) two"), "2\\) two");
         assert_eq!(line_start("10.00 total"), "10.00 total");
         assert_eq!(cell_text("a|b"), "a\\|b");
+    }
+
+    #[test]
+    fn a_vision_model_page_is_its_models_markdown() {
+        let mut pages = fixtures::pages();
+        pages[0].markdown = Some("# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n".into());
+        let md = String::from_utf8(render(&fixtures::view(pages))).unwrap();
+        assert!(
+            md.starts_with("# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n\n"),
+            "{md}"
+        );
     }
 }

@@ -15,6 +15,9 @@
 //! | `json` | [`json`] | the job object, as `GET /api/v1/ocr/<uuid>/` returns it |
 //! | `hocr` | [`hocr`] | hOCR 1.2 (XHTML): pages, blocks, paragraphs, lines, words |
 //! | `alto` | [`alto`] | ALTO v4 XML: pages, blocks, lines, words |
+//!
+//! With the `translate` tool, txt, md and docx put each page's translation after the page's own
+//! text, under a [`translation_title`], so a reader sees both side by side page by page.
 
 pub mod alto;
 pub mod csv;
@@ -27,8 +30,27 @@ pub mod pdf;
 pub mod txt;
 mod xml;
 
+use domain::Translation;
 use poem_openapi::Enum;
 use storage::{page_images::PageImageBlob, JobView};
+
+/// The title above a page's translation: "Translation (English)", with the language's name when
+/// the language table knows it, else its code.
+pub fn translation_title(translation: &Translation) -> String {
+    let name = domain::language::lookup(&translation.language)
+        .map_or(translation.language.as_str(), |l| l.name);
+    format!("Translation ({name})")
+}
+
+/// The translation's paragraphs (separated by blank lines), trimmed, without empty ones.
+pub fn translation_paragraphs(translation: &Translation) -> Vec<&str> {
+    translation
+        .text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
 
 /// A download format, as named in `?format=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
