@@ -11,12 +11,16 @@
 //!   connection, a timeout, `408`, `429` and `5xx`. Other answers (`400` bad request, `401`,
 //!   `404` unknown model) are permanent and fail at once. When the attempts run out the last
 //!   error is returned with the count, and the caller fails the page with that reason.
+//!   async-openai's default transport would retry 5xx and 429 itself (three more calls per
+//!   attempt, 100 ms apart and doubling), so `attempts` would not be the number of calls; the
+//!   client installs the plain transport (`ReqwestService`) instead.
 //! - **Errors keep the server's own message** (e.g. llama.cpp's "image input is not
 //!   supported"), so a failed job says what the server said.
 
 use async_openai::{
     config::OpenAIConfig,
     error::OpenAIError,
+    middleware::ReqwestService,
     types::chat::{ChatCompletionRequestMessage, CreateChatCompletionRequestArgs},
     Client,
 };
@@ -145,7 +149,8 @@ impl LlmClient {
             .build()
             .map_err(|e| LlmError::Request(e.to_string()))?;
         Ok(LlmClient {
-            client: Client::build(http, config),
+            // The plain transport: every retry is ours (see the module docs).
+            client: Client::with_config(config).with_http_service(ReqwestService::new(http)),
             options,
         })
     }

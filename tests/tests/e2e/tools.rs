@@ -21,6 +21,8 @@ async fn api_only(chat: bool, vision: bool) -> TestApp {
             let unused = Some("http://127.0.0.1:9/v1".to_owned());
             c.llm.base_url = if chat { unused.clone() } else { None };
             c.vlm.base_url = if vision { unused } else { None };
+            // Without workers an accepted job stays pending: answer at once, never inline.
+            c.limits.inline_pages = 0;
         }),
     })
     .await
@@ -190,18 +192,42 @@ async fn translate_with_the_real_llama_server_puts_a_translation_beside_the_germ
         job["translation"], translation,
         "one page: the job's translation is the page's"
     );
-    // The recognised text stays the original German beside the translation.
-    let truth = entry.ground_truth();
-    let cer = workers::engine::score::cer(&truth, text, false);
-    assert!(
-        cer < 0.3,
-        "the page text is still the German OCR (CER {cer:.3})"
-    );
     assert_ne!(
         translation.trim(),
         text.trim(),
         "the translation is not the OCR text"
     );
+    // The txt download carries the translation after the page's own text, under its title.
+    let uuid = job["uuid"].as_str().expect("uuid");
+    let txt = reqwest::get(app.url(&format!("/api/v1/ocr/{uuid}/download/?format=txt")))
+        .await
+        .expect("download")
+        .text()
+        .await
+        .expect("txt body");
+    let title = txt
+        .find("--- Translation (English) ---")
+        .unwrap_or_else(|| panic!("a translation title in the txt download: {txt}"));
+    assert!(txt[..title].contains(text.trim()), "original first: {txt}");
+    assert!(
+        txt[title..].contains(translation.trim()),
+        "then the translation: {txt}"
+    );
+    // The recognised text stays the original German beside the translation: the same as the
+    // page read without the tool.
+    let plain = finished(
+        &app,
+        std::fs::read(entry.path()).unwrap(),
+        &entry.file,
+        &[("language", "de")],
+    )
+    .await;
+    assert_eq!(
+        plain["pages"][0]["text"], text,
+        "translate leaves the OCR text alone"
+    );
+    assert!(plain["pages"][0].get("translation").is_none(), "{plain}");
+    assert!(plain.get("translate_to").is_none(), "{plain}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -17,7 +17,7 @@ use std::{
         atomic::{AtomicUsize, Ordering},
         Arc, Mutex,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 use tests::{corpus, llm::LlamaServer, Spawn, TestApp};
 use tokio::{
@@ -34,7 +34,7 @@ pub type Script = Arc<dyn Fn(usize, &Value) -> (u16, String) + Send + Sync>;
 pub struct ScriptedModel {
     /// `http://127.0.0.1:<port>/v1`, for `OCRCHAT_VLM_BASE_URL` or `OCRCHAT_LLM_BASE_URL`.
     pub base_url: String,
-    requests: Arc<Mutex<Vec<Value>>>,
+    requests: Arc<Mutex<Vec<(Instant, Value)>>>,
     accept: JoinHandle<()>,
 }
 
@@ -67,6 +67,15 @@ impl ScriptedModel {
 
     /// The chat request bodies received so far, in arrival order.
     pub fn requests(&self) -> Vec<Value> {
+        self.recorded().into_iter().map(|(_, body)| body).collect()
+    }
+
+    /// When each request arrived, in arrival order.
+    pub fn arrivals(&self) -> Vec<Instant> {
+        self.recorded().into_iter().map(|(at, _)| at).collect()
+    }
+
+    fn recorded(&self) -> Vec<(Instant, Value)> {
         self.requests
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -95,7 +104,7 @@ pub fn failure(status: u16, message: &str) -> (u16, String) {
 
 async fn serve(
     mut stream: TcpStream,
-    seen: Arc<Mutex<Vec<Value>>>,
+    seen: Arc<Mutex<Vec<(Instant, Value)>>>,
     script: Script,
     counter: Arc<AtomicUsize>,
 ) -> std::io::Result<()> {
@@ -129,7 +138,7 @@ async fn serve(
         let n = counter.fetch_add(1, Ordering::SeqCst);
         seen.lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(request.clone());
+            .push((Instant::now(), request.clone()));
         script(n, &request)
     } else {
         failure(404, "no such endpoint")
@@ -355,7 +364,7 @@ async fn vlm_page_is_the_models_markdown_placed_on_tesseract_word_boxes() {
     let model = ScriptedModel::start(move |_, _| answer(markdown)).await;
     let app = vlm_app(Some(model.base_url.clone()), 4).await;
     let entry = corpus::entry("en_receipt_01.jpg");
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let job = finished(
         &app,
         std::fs::read(entry.path()).unwrap(),
@@ -502,12 +511,20 @@ async fn vlm_page_is_the_models_markdown_placed_on_tesseract_word_boxes() {
         .expect("pdftotext runs");
     let _ = std::fs::remove_dir_all(&dir);
     let searchable = String::from_utf8_lossy(&out.stdout);
-    for word in ["ENTERPRISE", "INVOICE", "EXCHANGABLE", "marmalade"] {
-        assert!(
-            searchable.contains(word),
-            "the searchable PDF has the model's {word:?}: {searchable}"
-        );
-    }
+    // The words of the receipt (the invented sentence has no place on the page to be found
+    // at, so it is left out) are in the PDF's invisible text layer.
+    let (on_page, _) = expected_text.rsplit_once("\n\n").expect("blocks");
+    let words: Vec<&str> = on_page
+        .split_whitespace()
+        .filter(|w| w.chars().filter(|c| c.is_alphanumeric()).count() >= 4)
+        .collect();
+    let found = words.iter().filter(|w| searchable.contains(**w)).count();
+    eprintln!("searchable PDF: {found} of {} receipt words", words.len());
+    assert!(
+        found * 10 >= words.len() * 9,
+        "the searchable PDF has the model's words ({found}/{}): {searchable}",
+        words.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -522,7 +539,7 @@ async fn transient_vision_errors_are_retried_until_the_page_is_read() {
     .await;
     let app = vlm_app(Some(model.base_url.clone()), 4).await;
     let entry = corpus::entry("en_receipt_01.jpg");
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let job = finished(
         &app,
         std::fs::read(entry.path()).unwrap(),
@@ -539,9 +556,20 @@ async fn transient_vision_errors_are_retried_until_the_page_is_read() {
         requests.windows(2).all(|w| w[0] == w[1]),
         "every retry sends the same request"
     );
-    // Backoff 1 s, 2 s, 4 s between the calls.
-    eprintln!("vlm page after 3 transient errors: {seconds:.1} s");
-    assert!(seconds >= 7.0, "retries back off: {seconds:.1} s");
+    // Backoff 1 s, 2 s, 4 s between the calls (OCRCHAT_VLM_ATTEMPTS counts calls: no hidden
+    // retries of the HTTP client in between).
+    let gaps: Vec<f64> = model
+        .arrivals()
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64())
+        .collect();
+    eprintln!("vlm page after 3 transient errors: {seconds:.1} s, calls apart {gaps:.2?} s");
+    for (gap, backoff) in gaps.iter().zip([1.0, 2.0, 4.0]) {
+        assert!(
+            *gap >= backoff && *gap < backoff + 1.5,
+            "retries back off exponentially: {gaps:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -605,7 +633,7 @@ async fn real_llama_server_without_a_vision_projector_fails_the_job_with_its_own
         .expect("llama-server starts (scripts/deps.sh llama models)");
     let app = vlm_app(Some(server.base_url.clone()), 2).await;
     let entry = corpus::entry("en_receipt_01.jpg");
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let job = finished(
         &app,
         std::fs::read(entry.path()).unwrap(),
