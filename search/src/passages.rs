@@ -170,11 +170,10 @@ mod tests {
 
     #[test]
     fn passages_cover_every_word_in_order() {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/corpus/en_typewritten_letter_2p.gt.txt"
-        ))
-        .unwrap_or_else(|_| "A text. With sentences.\n\nAnd blocks.".repeat(50));
+        let dir = std::env::var("OCRCHAT_CORPUS")
+            .unwrap_or_else(|_| format!("{}/../../shared/corpus", env!("CARGO_MANIFEST_DIR")));
+        let text = std::fs::read_to_string(format!("{dir}/en_typewritten_letter_2p.gt.txt"))
+            .unwrap_or_else(|_| "A text. With sentences.\n\nAnd blocks.".repeat(50));
         let passages = split(PageIndex(0), &text);
         check_offsets(&text, &passages);
         let joined: Vec<&str> = passages

@@ -3,12 +3,12 @@
 use domain::{JobId, PageIndex};
 use search::{Index, PageText};
 
+/// A corpus file: `$OCRCHAT_CORPUS`, else `../shared/corpus` beside the workspace.
 fn corpus(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../../shared/corpus/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("the shared corpus is beside the workspace")
+    let dir = std::env::var("OCRCHAT_CORPUS")
+        .unwrap_or_else(|_| format!("{}/../../shared/corpus", env!("CARGO_MANIFEST_DIR")));
+    std::fs::read_to_string(format!("{dir}/{name}"))
+        .unwrap_or_else(|e| panic!("corpus file {dir}/{name} (set OCRCHAT_CORPUS): {e}"))
 }
 
 /// The two pages of the typewritten letter, as OCR would give them.

@@ -18,7 +18,7 @@ use domain::{
     job, language, EventMeta, FailureCode, FileKind, Job, JobId, LanguageSpec, PageIndex,
     PageResult, Tier, Tool, Translation,
 };
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use std::{collections::HashSet, sync::Arc};
 use storage::{page_images::PageImageBlob, Store};
 
@@ -312,34 +312,62 @@ impl Processor {
         // Appends of one job are serialised in-process; conflicts then only come from another
         // process racing on the same job, which `decide_and_append` resolves.
         let append_lock = Arc::new(tokio::sync::Mutex::new(()));
-        futures::stream::iter(remaining)
+        // After a page fails no new page starts, but the pages already being read finish and
+        // are recorded: dropping them would throw away work the job keeps (and pays for).
+        let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let outcomes: Vec<Result<(), ProcessError>> = futures::stream::iter(remaining)
             .map(|page| {
                 let bytes = Arc::clone(&bytes);
                 let plan = plan.clone();
                 let append_lock = Arc::clone(&append_lock);
+                let failed = Arc::clone(&failed);
                 async move {
-                    let result = self.recognise_page(id, bytes, kind, page, &plan).await?;
-                    let result = apply_tool(result, tool);
-                    let _guard = append_lock.lock().await;
-                    match self
-                        .store
-                        .decide_and_append(id, meta.clone(), |j| {
-                            job::record_page(j, result.clone())
-                        })
-                        .await?
-                    {
-                        Ok(_) => Ok(()),
-                        Err(domain::Error::JobFinished(_) | domain::Error::JobErased(_)) => {
-                            Err(ProcessError::EndedElsewhere)
-                        }
-                        Err(rule) => Err(ProcessError::Join(rule.to_string())),
+                    if failed.load(std::sync::atomic::Ordering::Acquire) {
+                        return Ok(());
                     }
+                    let outcome = self
+                        .record_one_page(id, meta, bytes, kind, page, &plan, tool, &append_lock)
+                        .await;
+                    if outcome.is_err() {
+                        failed.store(true, std::sync::atomic::Ordering::Release);
+                    }
+                    outcome
                 }
             })
             .buffer_unordered(self.options.page_parallelism.max(1))
-            .try_collect::<Vec<()>>()
-            .await?;
+            .collect()
+            .await;
+        outcomes.into_iter().collect::<Result<Vec<()>, _>>()?;
         Ok(())
+    }
+
+    /// Reads one page and appends its `page_recognized` event.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_one_page(
+        &self,
+        id: JobId,
+        meta: &EventMeta,
+        bytes: Arc<Vec<u8>>,
+        kind: FileKind,
+        page: PageIndex,
+        plan: &PagePlan,
+        tool: Option<Tool>,
+        append_lock: &tokio::sync::Mutex<()>,
+    ) -> Result<(), ProcessError> {
+        let result = self.recognise_page(id, bytes, kind, page, plan).await?;
+        let result = apply_tool(result, tool);
+        let _guard = append_lock.lock().await;
+        match self
+            .store
+            .decide_and_append(id, meta.clone(), |j| job::record_page(j, result.clone()))
+            .await?
+        {
+            Ok(_) => Ok(()),
+            Err(domain::Error::JobFinished(_) | domain::Error::JobErased(_)) => {
+                Err(ProcessError::EndedElsewhere)
+            }
+            Err(rule) => Err(ProcessError::Join(rule.to_string())),
+        }
     }
 
     /// Reads one page: rasterise (blocking pool), turn upright (OSD), recognise (OCR pool,
