@@ -150,6 +150,12 @@ impl Drop for Isolation {
                 if let Err(err) = delete_redis_namespace(&name).await {
                     eprintln!("could not clean redis namespace {name}: {err:#}");
                 }
+                // Workers of the test may still be stopping and beat once more (every second in
+                // tests), registering their queues again: clean once more after a beat.
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                if let Err(err) = delete_redis_namespace(&name).await {
+                    eprintln!("could not clean redis namespace {name}: {err:#}");
+                }
             });
         });
         let _ = cleanup.join();
@@ -188,11 +194,33 @@ pub async fn delete_redis_namespace(namespace: &str) -> anyhow::Result<()> {
                 .await?;
         }
         if next == 0 {
-            return Ok(());
+            break;
         }
         cursor = next;
     }
+    // apalis also registers each queue (namespaced) in one shared sorted set: take ours out.
+    let registered: Vec<String> = redis::cmd("ZRANGE")
+        .arg(APALIS_QUEUES)
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut conn)
+        .await?;
+    let ours: Vec<&String> = registered
+        .iter()
+        .filter(|q| q.starts_with(&format!("{namespace}:")))
+        .collect();
+    if !ours.is_empty() {
+        redis::cmd("ZREM")
+            .arg(APALIS_QUEUES)
+            .arg(&ours)
+            .query_async::<()>(&mut conn)
+            .await?;
+    }
+    Ok(())
 }
+
+/// The sorted set in which apalis-redis lists every queue it has served, whatever its namespace.
+const APALIS_QUEUES: &str = "core:apalis:queues:list";
 
 /// Keys currently in a namespace (tests assert cleanup and queue state with it).
 pub async fn redis_keys(namespace: &str) -> anyhow::Result<Vec<String>> {
