@@ -251,14 +251,15 @@ pub fn completion(content: &str) -> Value {
     })
 }
 
-async fn serve(mut stream: TcpStream, shared: Arc<Mutex<Shared>>) -> anyhow::Result<()> {
-    // Read the head, then exactly Content-Length bytes of body.
+/// Reads one HTTP/1.1 request: its head, lower-cased, and exactly `Content-Length` bytes of
+/// body. `None` when the client closed the connection before sending a whole head.
+pub async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
+    let mut chunk = [0u8; 65536];
     let head_end = loop {
         let n = stream.read(&mut chunk).await?;
         if n == 0 {
-            return Ok(());
+            return Ok(None);
         }
         buf.extend_from_slice(&chunk[..n]);
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -278,7 +279,14 @@ async fn serve(mut stream: TcpStream, shared: Arc<Mutex<Shared>>) -> anyhow::Res
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let body: Value = serde_json::from_slice(&buf[head_end..]).unwrap_or(Value::Null);
+    Ok(Some((head, buf.split_off(head_end))))
+}
+
+async fn serve(mut stream: TcpStream, shared: Arc<Mutex<Shared>>) -> anyhow::Result<()> {
+    let Some((_, body)) = read_request(&mut stream).await? else {
+        return Ok(());
+    };
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let behaviour = {
         let mut shared = shared.lock().unwrap_or_else(|e| e.into_inner());
         shared.requests.push(body);

@@ -132,6 +132,7 @@ pub struct Models {
 /// What every page of a job is read with, fixed at submit.
 #[derive(Debug, Clone)]
 struct PagePlan {
+    kind: FileKind,
     language: LanguageSpec,
     tier: Tier,
     tool: Option<Tool>,
@@ -296,8 +297,8 @@ impl Processor {
             .submission
             .as_ref()
             .ok_or(ProcessError::Storage(storage::Error::JobNotFound(id)))?;
-        let kind = submission.file.kind;
         let plan = PagePlan {
+            kind: submission.file.kind,
             language: submission.language_spec.clone(),
             tier: submission
                 .tool
@@ -307,26 +308,22 @@ impl Processor {
             translate_to: submission.translate_to.clone(),
             priority: submission.plan.map_or(0, |p| p.priority()),
         };
-        let tool = submission.tool;
         let bytes = Arc::new(self.store.upload(id).await?);
         // Appends of one job are serialised in-process; conflicts then only come from another
         // process racing on the same job, which `decide_and_append` resolves.
-        let append_lock = Arc::new(tokio::sync::Mutex::new(()));
+        let append_lock = tokio::sync::Mutex::new(());
         // After a page fails no new page starts, but the pages already being read finish and
         // are recorded: dropping them would throw away work the job keeps (and pays for).
-        let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let failed = std::sync::atomic::AtomicBool::new(false);
         let outcomes: Vec<Result<(), ProcessError>> = futures::stream::iter(remaining)
             .map(|page| {
-                let bytes = Arc::clone(&bytes);
-                let plan = plan.clone();
-                let append_lock = Arc::clone(&append_lock);
-                let failed = Arc::clone(&failed);
+                let (bytes, plan, append_lock, failed) = (&bytes, &plan, &append_lock, &failed);
                 async move {
                     if failed.load(std::sync::atomic::Ordering::Acquire) {
                         return Ok(());
                     }
                     let outcome = self
-                        .record_one_page(id, meta, bytes, kind, page, &plan, tool, &append_lock)
+                        .record_one_page(id, meta, Arc::clone(bytes), page, plan, append_lock)
                         .await;
                     if outcome.is_err() {
                         failed.store(true, std::sync::atomic::Ordering::Release);
@@ -342,20 +339,17 @@ impl Processor {
     }
 
     /// Reads one page and appends its `page_recognized` event.
-    #[allow(clippy::too_many_arguments)]
     async fn record_one_page(
         &self,
         id: JobId,
         meta: &EventMeta,
         bytes: Arc<Vec<u8>>,
-        kind: FileKind,
         page: PageIndex,
         plan: &PagePlan,
-        tool: Option<Tool>,
         append_lock: &tokio::sync::Mutex<()>,
     ) -> Result<(), ProcessError> {
-        let result = self.recognise_page(id, bytes, kind, page, plan).await?;
-        let result = apply_tool(result, tool);
+        let result = self.recognise_page(id, bytes, page, plan).await?;
+        let result = apply_tool(result, plan.tool);
         let _guard = append_lock.lock().await;
         match self
             .store
@@ -377,7 +371,6 @@ impl Processor {
         &self,
         job: JobId,
         bytes: Arc<Vec<u8>>,
-        kind: FileKind,
         page: PageIndex,
         plan: &PagePlan,
     ) -> Result<PageResult, ProcessError> {
@@ -401,7 +394,7 @@ impl Processor {
             )),
             _ => None,
         };
-        let pdf = Arc::clone(&self.pdf);
+        let (pdf, kind) = (Arc::clone(&self.pdf), plan.kind);
         let limits = self.options.limits.clone();
         let image = tokio::task::spawn_blocking(move || {
             render_page(&bytes, kind, page.0, &pdf, &limits).map_err(ProcessError::from)

@@ -128,13 +128,15 @@ fn backoff() -> Option<tower_backoff::ExponentialBackoff> {
     .ok()
 }
 
-/// Runs the webhook worker until shutdown, rebuilding it after backend errors.
-async fn run_webhooks(
-    deliverer: Arc<Deliverer>,
-    queue: Queue,
-    options: RuntimeOptions,
-    shutdown: CancellationToken,
-) {
+/// Keeps one apalis worker running until shutdown. An apalis worker ends on backend errors (a
+/// Redis outage), so `run`, which builds generation `n` of the worker with a fresh retry backoff
+/// and runs it until the token is cancelled, is called again a second after each stop.
+async fn supervise<F, Fut, E>(what: &str, shutdown: CancellationToken, mut run: F)
+where
+    F: FnMut(u32, tower_backoff::ExponentialBackoff, CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
     let mut generation = 0u32;
     while !shutdown.is_cancelled() {
         generation += 1;
@@ -142,7 +144,27 @@ async fn run_webhooks(
             tracing::error!("invalid retry backoff settings");
             return;
         };
-        let worker = WorkerBuilder::new(format!("{}-webhooks-{generation}", options.name))
+        match run(generation, backoff, shutdown.clone()).await {
+            Ok(()) if shutdown.is_cancelled() => return,
+            Ok(()) => tracing::warn!("{what} stopped; restarting"),
+            Err(err) => tracing::warn!(error = %err, "{what} stopped on an error; restarting"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+/// Runs the webhook worker until shutdown, rebuilding it after backend errors.
+async fn run_webhooks(
+    deliverer: Arc<Deliverer>,
+    queue: Queue,
+    options: RuntimeOptions,
+    shutdown: CancellationToken,
+) {
+    supervise("webhook worker", shutdown, |generation, backoff, stop| {
+        WorkerBuilder::new(format!("{}-webhooks-{generation}", options.name))
             .backend(queue.webhook_storage())
             .concurrency(4)
             .retry(
@@ -150,24 +172,13 @@ async fn run_webhooks(
                     .with_backoff(backoff),
             )
             .data(Arc::clone(&deliverer))
-            .build(deliver);
-        let stop = shutdown.clone();
-        let result = worker
+            .build(deliver)
             .run_until(async move {
                 stop.cancelled().await;
                 Ok::<(), std::io::Error>(())
             })
-            .await;
-        match result {
-            Ok(()) if shutdown.is_cancelled() => return,
-            Ok(()) => tracing::warn!("webhook worker stopped; restarting"),
-            Err(err) => tracing::warn!(error = %err, "webhook worker stopped; restarting"),
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
-    }
+    })
+    .await;
 }
 
 /// Runs the workers of one lane until shutdown, rebuilding them after backend errors.
@@ -178,14 +189,8 @@ async fn run_lane(
     options: RuntimeOptions,
     shutdown: CancellationToken,
 ) {
-    let mut generation = 0u32;
-    while !shutdown.is_cancelled() {
-        generation += 1;
-        let Some(backoff) = backoff() else {
-            tracing::error!("invalid retry backoff settings");
-            break;
-        };
-        let worker = WorkerBuilder::new(format!("{}-{lane:?}-{generation}", options.name))
+    supervise("worker", shutdown, |generation, backoff, stop| {
+        WorkerBuilder::new(format!("{}-{lane:?}-{generation}", options.name))
             .backend(queue.storage(lane))
             // concurrency before retry: the other order hung without retrying (SETUP-NOTES).
             .concurrency(options.concurrency)
@@ -194,24 +199,13 @@ async fn run_lane(
                     .with_backoff(backoff),
             )
             .data(Arc::clone(&processor))
-            .build(handle);
-        let stop = shutdown.clone();
-        let result = worker
+            .build(handle)
             .run_until(async move {
                 stop.cancelled().await;
                 Ok::<(), std::io::Error>(())
             })
-            .await;
-        match result {
-            Ok(()) if shutdown.is_cancelled() => break,
-            Ok(()) => tracing::warn!("worker stopped; restarting"),
-            Err(err) => tracing::warn!(error = %err, "worker stopped on an error; restarting"),
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => break,
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
-    }
+    })
+    .await;
 }
 
 /// Periodically re-enqueues jobs that should be moving but are not.

@@ -2,7 +2,7 @@
 
 use super::ApiTags;
 use crate::{app::AppState, auth::Credentials, error::ApiError};
-use domain::{Tier, Tool};
+use domain::Tool;
 use poem::{web::Data, Request};
 use poem_openapi::{payload::Json, Object, OpenApi};
 use std::sync::Arc;
@@ -62,7 +62,7 @@ impl ToolsApi {
                     Tool::ExtractTables => true,
                     Tool::HandwritingToText => vision,
                     Tool::Translate => chat,
-                } && (tool.forced_tier() != Some(Tier::Vlm) || vision),
+                },
             })
             .collect();
         Ok(Json(ToolList { tools }))

@@ -21,7 +21,7 @@ use std::{
 };
 use tests::{corpus, llm::LlamaServer, Spawn, TestApp};
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
+    io::AsyncWriteExt,
     net::{TcpListener, TcpStream},
     task::JoinHandle,
 };
@@ -108,33 +108,11 @@ async fn serve(
     script: Script,
     counter: Arc<AtomicUsize>,
 ) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 65536];
-    let head_end = loop {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
+    let Some((head, request)) = tests::llm::read_request(&mut stream).await? else {
+        return Ok(());
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + length {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
     let (status, body) = if head.starts_with("post ") && head.contains("/chat/completions") {
-        let request: Value = serde_json::from_slice(&buf[head_end..]).unwrap_or(Value::Null);
+        let request: Value = serde_json::from_slice(&request).unwrap_or(Value::Null);
         let n = counter.fetch_add(1, Ordering::SeqCst);
         seen.lock()
             .unwrap_or_else(|e| e.into_inner())
