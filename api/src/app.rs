@@ -45,6 +45,8 @@ pub struct AppState {
     pub installed_languages: HashSet<String>,
     /// Chat: the passage index this process keeps and the model client (API role only).
     pub chat: Option<Arc<crate::chat::Chat>>,
+    /// Job objects already built, by version (polls answer from here).
+    pub job_objects: crate::job_cache::JobCache,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
     /// chat exists). Called after the erasure commits.
     pub async fn after_erase(&self, job: domain::JobId) {
         tracing::info!(%job, "job erased");
+        self.job_objects.forget(job);
         if let Some(chat) = &self.chat {
             // Other API processes drop it when the `erased` commit reaches their indexer.
             if let Err(err) = chat.forget(job).await {
@@ -282,6 +285,7 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
         input_limits: input_limits.clone(),
         installed_languages,
         chat,
+        job_objects: Default::default(),
     });
     let shutdown = CancellationToken::new();
     let mut tasks = Vec::new();
@@ -313,6 +317,7 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
             attempts: config.worker.attempts,
             stale_after: config.worker.stale_after,
             sweep_every: config.worker.sweep_every,
+            wake_every: config.worker.wake_every,
             name: format!("ocrchat-{worker_id}-{}", uuid::Uuid::new_v4().simple()),
             retention: config.worker.retention,
             webhook_attempts: config.worker.webhook_attempts,

@@ -32,6 +32,8 @@ Environment variables (defaults work on a developer machine):
   OCRCHAT_HEARTBEAT_SECS       worker heartbeat; 3 missed beats hand its jobs over [5]
   OCRCHAT_STALE_AFTER_SECS     re-enqueue unfinished jobs untouched this long [300]
   OCRCHAT_SWEEP_EVERY_SECS     how often to look for such jobs [30]
+  OCRCHAT_WAKE_EVERY_SECS      idle workers look at the queue unprompted this often (pushes
+                               wake them at once; this only covers a lost notification) [2]
   OCRCHAT_RETENTION_HOURS      erase finished jobs after this many hours; 0 keeps them [720]
   OCRCHAT_WEBHOOK_ATTEMPTS     webhook delivery attempts, with exponential backoff [5]
   OCRCHAT_WEBHOOK_TIMEOUT_SECS timeout of one webhook attempt [10]

@@ -203,6 +203,10 @@ pub struct WorkerConfig {
     pub stale_after: Duration,
     /// How often the stranded-job sweep runs (`OCRCHAT_SWEEP_EVERY_SECS`, default 30).
     pub sweep_every: Duration,
+    /// How often idle workers look at the queue without being woken
+    /// (`OCRCHAT_WAKE_EVERY_SECS`, default 2): every push wakes them at once, this only covers
+    /// a push notification lost while the subscriber reconnected.
+    pub wake_every: Duration,
     /// Finished jobs older than this are erased (`OCRCHAT_RETENTION_HOURS`, default 720 = 30
     /// days; 0 keeps them until deleted).
     pub retention: Option<Duration>,
@@ -272,6 +276,7 @@ impl Config {
                 heartbeat: Duration::from_secs(parsed("OCRCHAT_HEARTBEAT_SECS", 5)?.max(1)),
                 stale_after: Duration::from_secs(parsed("OCRCHAT_STALE_AFTER_SECS", 300)?.max(1)),
                 sweep_every: Duration::from_secs(parsed("OCRCHAT_SWEEP_EVERY_SECS", 30)?.max(1)),
+                wake_every: Duration::from_secs(parsed("OCRCHAT_WAKE_EVERY_SECS", 2)?.max(1)),
                 retention: match parsed::<u64>("OCRCHAT_RETENTION_HOURS", 720)? {
                     0 => None,
                     hours => Some(Duration::from_secs(hours * 3600)),

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod export;
+pub mod job_cache;
 pub mod routes;
 pub mod views;
 pub mod wait;

@@ -56,6 +56,9 @@ pub struct PageObject {
     pub height: u32,
     /// Mean word confidence on the page, 0..1.
     pub mean_confidence: Option<f32>,
+    /// What read the page: `tesseract`, `pdf-text` (a born-digital PDF page's own text layer,
+    /// confidence 1.0) or the vision model's name (`vlm` tier).
+    pub engine: String,
     /// Tables found on the page (only with the `extract-tables` tool), top to bottom.
     #[oai(skip_serializing_if_is_empty)]
     pub tables: Vec<TableObject>,
@@ -164,6 +167,7 @@ fn round(c: f32) -> f32 {
 fn page_object(p: &PageResult) -> PageObject {
     PageObject {
         index: p.index,
+        engine: p.engine.clone(),
         text: p.text.clone(),
         blocks: p
             .blocks

@@ -56,6 +56,13 @@ pub struct Submission {
     /// Target language of the `translate` tool (Tesseract name, e.g. `eng`), checked at submit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translate_to: Option<String>,
+    /// OCR every PDF page, even those whose text layer could be taken as it is.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub force_ocr: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// One fact in a job's life.

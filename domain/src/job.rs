@@ -112,12 +112,7 @@ impl Job {
                 }
             }
             JobEvent::AttemptFailed { .. } => self.failed_attempts += 1,
-            JobEvent::PageRecognized { page } => {
-                self.pages_done.insert(page.index);
-                if !self.status.is_final() {
-                    self.status = JobStatus::Processing;
-                }
-            }
+            JobEvent::PageRecognized { page } => return self.page_recorded(page.index),
             JobEvent::Done {} => self.status = JobStatus::Done,
             JobEvent::Failed { message, .. } => {
                 self.status = JobStatus::Failed;
@@ -134,6 +129,29 @@ impl Job {
             JobEvent::Redacted {} => {}
         }
         self
+    }
+
+    /// The fold step of a `page_recognized` event, from its page index alone.
+    ///
+    /// Deciding the next command needs only which pages are recorded, never their text: the
+    /// store's compact load reads the index of each page event instead of its payload, so
+    /// appending page N costs the same whatever N is. `version` must already count the event.
+    fn page_recorded(mut self, index: u32) -> Job {
+        self.pages_done.insert(index);
+        if !self.status.is_final() {
+            self.status = JobStatus::Processing;
+        }
+        self
+    }
+
+    /// Applies a `page_recognized` event known only by its page index (`None`: its payload was
+    /// redacted by an erasure). Gives the same state as [`Job::apply`] on the full event.
+    pub fn apply_page_index(mut self, index: Option<u32>) -> Job {
+        self.version += 1;
+        match index {
+            Some(index) => self.page_recorded(index),
+            None => self,
+        }
     }
 
     /// Folds a history from the start.
@@ -311,6 +329,7 @@ mod tests {
             plan: None,
             callback_url: Some("https://example.com/hook".into()),
             translate_to: None,
+            force_ocr: false,
         })
     }
 
@@ -330,6 +349,7 @@ mod tests {
             detection: None,
             translation: None,
             markdown: None,
+            source: None,
         }
     }
 
@@ -443,6 +463,39 @@ mod tests {
         assert_eq!(record_page(&job, ocr(1)), Err(Error::JobErased(ID)));
         assert_eq!(finish(&job), Err(Error::JobErased(ID)));
         assert_eq!(webhook_due(&job), None);
+    }
+
+    #[test]
+    fn compact_replay_equals_full_replay() {
+        let history = [
+            submitted(3),
+            JobEvent::ProcessingStarted { attempt: 1 },
+            page(2),
+            page(0),
+            JobEvent::AttemptFailed {
+                attempt: 1,
+                error: "db".into(),
+            },
+            page(1),
+            done(),
+        ];
+        let full = Job::replay(ID, &history);
+        let compact = history.iter().fold(
+            Job {
+                id: Some(ID),
+                ..Job::default()
+            },
+            |job, event| match event {
+                JobEvent::PageRecognized { page } => job.apply_page_index(Some(page.index)),
+                other => job.apply(other),
+            },
+        );
+        assert_eq!(compact, full);
+        let redacted = Job::replay(ID, &[submitted(1)]).apply(&JobEvent::Redacted {});
+        assert_eq!(
+            Job::replay(ID, &[submitted(1)]).apply_page_index(None),
+            redacted
+        );
     }
 
     #[test]

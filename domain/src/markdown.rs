@@ -175,6 +175,7 @@ mod tests {
             detection: None,
             translation: None,
             markdown: None,
+            source: None,
         }
     }
 

@@ -135,6 +135,10 @@ pub struct PageResult {
     /// `blocks` are the same content as plain text, placed on the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<String>,
+    /// How the page image and text were obtained (decoded, a PDF's embedded scan, rendered,
+    /// or a born-digital text layer). `None` in pages recorded before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::pdf_page::PageSource>,
 }
 
 fn is_zero(value: &u16) -> bool {

@@ -101,12 +101,86 @@ impl Store {
     }
 
     /// The job aggregate, replayed from its events.
+    ///
+    /// A compact replay: page events are read as their page index only (the page payloads,
+    /// which hold every word of the job, stay in Postgres), so loading the state of a 500-page
+    /// job to record its last page reads a few kilobytes, not the whole result.
     pub async fn load_job(&self, job: JobId) -> Result<Job> {
-        let events = self.load_events(job).await?;
-        if events.is_empty() {
+        let rows = self
+            .db
+            .query_all(Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT seq, kind, schema_version, \
+                        CASE WHEN kind = 'page_recognized' THEN NULL ELSE payload END AS payload, \
+                        CASE WHEN kind = 'page_recognized' AND payload->>'type' = 'page_recognized' \
+                             THEN (payload->'page'->>'index')::bigint END AS page_index \
+                 FROM job_events WHERE job_id = $1 ORDER BY seq",
+                [job.0.into()],
+            ))
+            .await?;
+        if rows.is_empty() {
             return Err(Error::JobNotFound(job));
         }
-        Ok(Job::replay(job, events.iter().map(|r| &r.event)))
+        let mut state = Job {
+            id: Some(job),
+            ..Job::default()
+        };
+        for row in rows {
+            let seq: i64 = row.try_get("", "seq")?;
+            let kind: String = row.try_get("", "kind")?;
+            if kind == "page_recognized" {
+                let index: Option<i64> = row.try_get("", "page_index")?;
+                state = state.apply_page_index(index.and_then(|i| u32::try_from(i).ok()));
+                continue;
+            }
+            let version: i32 = row.try_get("", "schema_version")?;
+            let payload: serde_json::Value = row.try_get("", "payload")?;
+            let payload =
+                domain::upcast::upcast(&kind, u32::try_from(version).unwrap_or(0), payload);
+            let event: JobEvent = serde_json::from_value(payload)
+                .map_err(|source| Error::CorruptEvent { job, seq, source })?;
+            state = state.apply(&event);
+        }
+        Ok(state)
+    }
+
+    /// Like [`Store::decide_and_append`], deciding on a state the caller keeps between calls
+    /// (a worker's view of the job it is processing) instead of loading it every time: the
+    /// state is reloaded only when an append loses a race, and the appended events are applied
+    /// to it. Recording page N of a job then costs the same for every N.
+    pub async fn decide_and_append_on<F>(
+        &self,
+        state: &mut Job,
+        meta: EventMeta,
+        mut decide: F,
+    ) -> Result<std::result::Result<Vec<Recorded>, domain::Error>>
+    where
+        F: FnMut(&Job) -> domain::Result<Vec<JobEvent>>,
+    {
+        let job = state.id.ok_or_else(|| {
+            Error::JobNotFound(JobId(uuid::Uuid::nil()))
+        })?;
+        let mut attempt = 0;
+        loop {
+            let events = match decide(state) {
+                Ok(events) => events,
+                Err(rule) => return Ok(Err(rule)),
+            };
+            match self.append(job, state.version, events, meta.clone()).await {
+                Ok(recorded) => {
+                    for rec in &recorded {
+                        *state = std::mem::take(state).apply(&rec.event);
+                    }
+                    return Ok(Ok(recorded));
+                }
+                Err(Error::Conflict { .. }) if attempt < MAX_CONFLICT_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(%job, attempt, "append lost a race, reloading");
+                    *state = self.load_job(job).await?;
+                }
+                Err(err) => return Err(err),
+            }
+        }
     }
 
     /// Appends events after `expected` and updates the projections, in one transaction.

@@ -27,4 +27,4 @@ pub mod uploads;
 pub use connect::{Options, Store};
 pub use error::{Error, Result};
 pub use event_store::Recorded;
-pub use read::{JobView, PageView};
+pub use read::{JobView, PageView, ProgressRow};

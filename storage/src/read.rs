@@ -145,3 +145,58 @@ impl Store {
         Ok(stale)
     }
 }
+
+/// One event as live progress needs it: its position, kind and the few facts progress reports,
+/// read without the page payloads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressRow {
+    /// Position in the stream.
+    pub seq: u64,
+    /// The kind as stored.
+    pub kind: String,
+    /// The page of a `page_recognized` (`None` once redacted).
+    pub page_index: Option<u32>,
+    /// The page count of `submitted`.
+    pub page_count: Option<u32>,
+    /// The reason of `failed`.
+    pub error: Option<String>,
+    /// The payload was redacted (the job was erased).
+    pub redacted: bool,
+}
+
+impl Store {
+    /// The events after `after`, as [`ProgressRow`]s: what a progress stream tails, at a cost
+    /// that does not grow with the pages already sent.
+    pub async fn progress_after(&self, job: JobId, after: u64) -> Result<Vec<ProgressRow>> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let rows = self
+            .db
+            .query_all(Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT seq, kind, \
+                        payload->>'type' = 'redacted' AS redacted, \
+                        CASE WHEN kind = 'page_recognized' THEN (payload->'page'->>'index')::bigint END AS page_index, \
+                        CASE WHEN kind = 'submitted' THEN (payload->>'page_count')::bigint END AS page_count, \
+                        CASE WHEN kind = 'failed' THEN COALESCE(payload->>'message', payload->>'reason') END AS error \
+                 FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
+                [job.0.into(), (after.min(i64::MAX as u64) as i64).into()],
+            ))
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let seq: i64 = row.try_get("", "seq")?;
+                let page_index: Option<i64> = row.try_get("", "page_index")?;
+                let page_count: Option<i64> = row.try_get("", "page_count")?;
+                let redacted: Option<bool> = row.try_get("", "redacted")?;
+                Ok(ProgressRow {
+                    seq: seq as u64,
+                    kind: row.try_get("", "kind")?,
+                    page_index: page_index.and_then(|i| u32::try_from(i).ok()),
+                    page_count: page_count.and_then(|i| u32::try_from(i).ok()),
+                    error: row.try_get("", "error")?,
+                    redacted: redacted.unwrap_or(false),
+                })
+            })
+            .collect()
+    }
+}

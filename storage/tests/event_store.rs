@@ -56,6 +56,7 @@ fn submission(pages: u32) -> Submission {
         plan: None,
         callback_url: None,
         translate_to: None,
+        force_ocr: false,
     }
 }
 
@@ -75,6 +76,7 @@ fn page(index: u32) -> PageResult {
         detection: None,
         translation: None,
         markdown: None,
+        source: None,
     }
 }
 

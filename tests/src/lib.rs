@@ -6,6 +6,7 @@
 
 pub mod corpus;
 pub mod llm;
+pub mod pdf;
 pub mod receiver;
 pub mod services;
 
@@ -396,6 +397,24 @@ impl TestApp {
             .await
             .expect("create account");
         self.store()
+            .create_token(account.id)
+            .await
+            .expect("create token")
+            .token
+    }
+
+    /// Creates a paid account holding `credits` and returns a token for it.
+    pub async fn paid_token_for(&self, email: &str, credits: u64) -> String {
+        let store = self.store();
+        let account = store
+            .create_account(email, domain::billing::Plan::Paid)
+            .await
+            .expect("create account");
+        store
+            .grant_credits(account.id, credits, "test purchase")
+            .await
+            .expect("grant credits");
+        store
             .create_token(account.id)
             .await
             .expect("create token")

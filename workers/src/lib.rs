@@ -21,6 +21,7 @@ pub mod queue;
 pub mod runtime;
 pub mod translate;
 pub mod vlm;
+pub mod wake;
 pub mod webhook;
 
 pub use process::{Models, Processor, ProcessorOptions};

@@ -9,17 +9,21 @@ use crate::engine::{
     auto,
     input::{InputError, Limits},
     ocr::{installed_languages, OcrError, OcrPool, OcrRequest},
-    pdf::PdfEngine,
-    raster::{render_page, PageImage},
+    pdf::{
+        page::{PdfPageOutput, PixelLimits},
+        PdfEngine, PdfSession,
+    },
+    raster::{self, render_page, PageImage},
 };
 use crate::llm::{LlmClient, LlmError};
 use crate::queue::Queue;
 use domain::{
     job, language, EventMeta, FailureCode, FileKind, Job, JobId, LanguageSpec, PageIndex,
-    PageResult, Tier, Tool, Translation,
+    PageResult, PageSource, Tier, Tool, Translation,
 };
 use futures::StreamExt;
 use std::{collections::HashSet, sync::Arc};
+use tokio::sync::Mutex;
 use storage::{page_images::PageImageBlob, Store};
 
 /// Tuning for the processor.
@@ -138,6 +142,7 @@ struct PagePlan {
     tool: Option<Tool>,
     translate_to: Option<String>,
     priority: u8,
+    force_ocr: bool,
 }
 
 /// Turns queued job ids into recorded pages. One per process, shared by all worker tasks.
@@ -201,7 +206,7 @@ impl Processor {
     /// Idempotent: calling it again for the same job (redelivery, a racing worker) resumes or
     /// finds the job finished.
     pub async fn process(&self, id: JobId) -> Result<Outcome, ProcessError> {
-        let state = match self.store.load_job(id).await {
+        let mut state = match self.store.load_job(id).await {
             Ok(state) => state,
             Err(storage::Error::JobNotFound(_)) => return Ok(Outcome::Unknown),
             Err(err) => return Err(err.into()),
@@ -238,7 +243,9 @@ impl Processor {
         };
         match self
             .store
-            .decide_and_append(id, meta.clone(), |j| job::start_processing(j, attempt))
+            .decide_and_append_on(&mut state, meta.clone(), |j| {
+                job::start_processing(j, attempt)
+            })
             .await?
         {
             Ok(_) => {}
@@ -247,9 +254,13 @@ impl Processor {
             }
             Err(rule) => return Ok(Outcome::Failed(rule.to_string())),
         }
+        let failed_before = state.failed_attempts;
+        // The attempt's view of the job: page appends decide on it and reload it only when
+        // another writer got in first, so recording page N never rereads pages 0..N-1.
+        let state = Mutex::new(state);
 
         match self.recognise_remaining(id, &state, &meta).await {
-            Ok(()) => self.finish(id, &meta).await,
+            Ok(()) => self.finish(&state, &meta).await,
             Err(ProcessError::EndedElsewhere) => Ok(Outcome::AlreadyFinished),
             Err(err) if err.is_permanent() => {
                 let code = err.failure_code();
@@ -267,7 +278,7 @@ impl Processor {
                     })
                     .await;
                 if let Ok(Ok(_)) = recorded {
-                    if state.failed_attempts + 1 >= self.options.max_attempts {
+                    if failed_before + 1 >= self.options.max_attempts {
                         return self
                             .fail(
                                 id,
@@ -286,15 +297,17 @@ impl Processor {
     async fn recognise_remaining(
         &self,
         id: JobId,
-        state: &Job,
+        state: &Mutex<Job>,
         meta: &EventMeta,
     ) -> Result<(), ProcessError> {
-        let remaining = state.remaining_pages();
+        let (remaining, submission) = {
+            let state = state.lock().await;
+            (state.remaining_pages(), state.submission.clone())
+        };
         if remaining.is_empty() {
             return Ok(());
         }
-        let submission = state
-            .submission
+        let submission = submission
             .as_ref()
             .ok_or(ProcessError::Storage(storage::Error::JobNotFound(id)))?;
         let plan = PagePlan {
@@ -307,23 +320,27 @@ impl Processor {
             tool: submission.tool,
             translate_to: submission.translate_to.clone(),
             priority: submission.plan.map_or(0, |p| p.priority()),
+            force_ocr: submission.force_ocr,
         };
         let bytes = Arc::new(self.store.upload(id).await?);
-        // Appends of one job are serialised in-process; conflicts then only come from another
-        // process racing on the same job, which `decide_and_append` resolves.
-        let append_lock = tokio::sync::Mutex::new(());
+        // The PDF is parsed once for the attempt, not once per page.
+        let session = (plan.kind == FileKind::Pdf).then(|| self.pdf.session(Arc::clone(&bytes)));
         // After a page fails no new page starts, but the pages already being read finish and
         // are recorded: dropping them would throw away work the job keeps (and pays for).
         let failed = std::sync::atomic::AtomicBool::new(false);
         let outcomes: Vec<Result<(), ProcessError>> = futures::stream::iter(remaining)
             .map(|page| {
-                let (bytes, plan, append_lock, failed) = (&bytes, &plan, &append_lock, &failed);
+                let (bytes, plan, failed, session) = (&bytes, &plan, &failed, &session);
                 async move {
                     if failed.load(std::sync::atomic::Ordering::Acquire) {
                         return Ok(());
                     }
+                    let source = match session {
+                        Some(session) => Source::Pdf(session.clone()),
+                        None => Source::Image(Arc::clone(bytes)),
+                    };
                     let outcome = self
-                        .record_one_page(id, meta, Arc::clone(bytes), page, plan, append_lock)
+                        .record_one_page(id, meta, source, page, plan, state)
                         .await;
                     if outcome.is_err() {
                         failed.store(true, std::sync::atomic::Ordering::Release);
@@ -343,18 +360,30 @@ impl Processor {
         &self,
         id: JobId,
         meta: &EventMeta,
-        bytes: Arc<Vec<u8>>,
+        source: Source,
         page: PageIndex,
         plan: &PagePlan,
-        append_lock: &tokio::sync::Mutex<()>,
+        state: &Mutex<Job>,
     ) -> Result<(), ProcessError> {
-        let result = self.recognise_page(id, bytes, page, plan).await?;
+        let result = self.recognise_page(id, source, page, plan).await?;
         let result = apply_tool(result, plan.tool);
-        let _guard = append_lock.lock().await;
-        match self
+        // Appends of one job are serialised in-process; conflicts then only come from another
+        // process racing on the same job, which `decide_and_append_on` resolves by reloading.
+        let mut state = state.lock().await;
+        let started = std::time::Instant::now();
+        let appended = self
             .store
-            .decide_and_append(id, meta.clone(), |j| job::record_page(j, result.clone()))
-            .await?
+            .decide_and_append_on(&mut state, meta.clone(), |j| {
+                job::record_page(j, result.clone())
+            })
+            .await?;
+        tracing::debug!(
+            job = %id,
+            page = page.0,
+            append_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "page recorded"
+        );
+        match appended
         {
             Ok(_) => Ok(()),
             Err(domain::Error::JobFinished(_) | domain::Error::JobErased(_)) => {
@@ -370,7 +399,7 @@ impl Processor {
     async fn recognise_page(
         &self,
         job: JobId,
-        bytes: Arc<Vec<u8>>,
+        source: Source,
         page: PageIndex,
         plan: &PagePlan,
     ) -> Result<PageResult, ProcessError> {
@@ -394,13 +423,23 @@ impl Processor {
             )),
             _ => None,
         };
-        let (pdf, kind) = (Arc::clone(&self.pdf), plan.kind);
+        let (pdf, kind, force_ocr) = (Arc::clone(&self.pdf), plan.kind, plan.force_ocr);
         let limits = self.options.limits.clone();
-        let image = tokio::task::spawn_blocking(move || {
-            render_page(&bytes, kind, page.0, &pdf, &limits).map_err(ProcessError::from)
-        })
-        .await
-        .map_err(|e| ProcessError::Join(e.to_string()))??;
+        let read = tokio::task::spawn_blocking(move || read_page(source, kind, page.0, &pdf, &limits, force_ocr))
+            .await
+            .map_err(|e| ProcessError::Join(e.to_string()))??;
+        let (image, page_source) = match read {
+            Read::Image(image, source) => (image, source),
+            Read::Text(mut result, image) => {
+                // Born-digital: the text layer is the text; only the page image is kept.
+                self.label_text_page(&mut result, &plan.language);
+                let blob = tokio::task::spawn_blocking(move || encode_page_image(&image))
+                    .await
+                    .map_err(|e| ProcessError::Join(e.to_string()))?;
+                self.store.put_page_image(job, &blob).await?;
+                return self.translated(result, translator, page).await;
+            }
+        };
         let upright = auto::orient(&self.pool, image, plan.priority).await?;
         let image = upright.image;
         let blob = {
@@ -457,6 +496,7 @@ impl Processor {
         let (transcription, recognised) = tokio::try_join!(transcription, recognition)?;
         let mut result = PageResult {
             rotation: upright.rotation,
+            source: Some(page_source),
             ..recognised
         };
         if let Some(transcription) = transcription {
@@ -467,6 +507,40 @@ impl Processor {
             );
             result = crate::vlm::assemble(result, &transcription);
         }
+        self.translated(result, translator, page).await
+    }
+
+    /// Names the language of a page read from its text layer: the languages asked for, or with
+    /// `auto` what the detector finds in the text (as for an OCRed page).
+    fn label_text_page(&self, result: &mut PageResult, language: &LanguageSpec) {
+        match language {
+            LanguageSpec::Named(names) => result.language = names.join("+"),
+            LanguageSpec::Auto => {
+                let found = crate::engine::detect::detect_languages(
+                    &result.text,
+                    None,
+                    &self.installed,
+                );
+                if let Some(found) = found {
+                    result.language = found.languages.join("+");
+                    result.detection = Some(domain::Detection {
+                        language: found.languages.first().cloned(),
+                        languages: found.languages,
+                        script: None,
+                        confidence: found.confidence as f32,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Adds the page's translation when the job asked for one.
+    async fn translated(
+        &self,
+        mut result: PageResult,
+        translator: Option<(&LlmClient, &str)>,
+        page: PageIndex,
+    ) -> Result<PageResult, ProcessError> {
         if let Some((client, target)) = translator {
             let name = language::lookup(target).map_or(target, |l| l.name);
             let text = crate::translate::translate(client, &result.text, name)
@@ -484,10 +558,12 @@ impl Processor {
         Ok(result)
     }
 
-    async fn finish(&self, id: JobId, meta: &EventMeta) -> Result<Outcome, ProcessError> {
+    async fn finish(&self, state: &Mutex<Job>, meta: &EventMeta) -> Result<Outcome, ProcessError> {
+        let mut state = state.lock().await;
+        let id = state.id.unwrap_or(JobId(uuid::Uuid::nil()));
         match self
             .store
-            .decide_and_append(id, meta.clone(), job::finish)
+            .decide_and_append_on(&mut state, meta.clone(), job::finish)
             .await?
         {
             Ok(_) => {
@@ -537,6 +613,66 @@ impl Processor {
             }
         }
     }
+}
+
+/// Where a page's pixels come from: the attempt's open PDF, or the bytes of an image file.
+enum Source {
+    Pdf(PdfSession),
+    Image(Arc<Vec<u8>>),
+}
+
+/// A page read from its file: an image to recognise, or a born-digital page already read.
+enum Read {
+    Image(PageImage, PageSource),
+    Text(PageResult, PageImage),
+}
+
+/// Reads page `index` of the upload (blocking: PDFs on the pdfium thread, images decoded here).
+fn read_page(
+    source: Source,
+    kind: FileKind,
+    index: u32,
+    pdf: &PdfEngine,
+    limits: &Limits,
+    force_ocr: bool,
+) -> Result<Read, ProcessError> {
+    let session = match source {
+        Source::Image(bytes) => {
+            let image = render_page(&bytes, kind, index, pdf, limits)?;
+            return Ok(Read::Image(image, PageSource::Decoded));
+        }
+        Source::Pdf(session) => session,
+    };
+    let pixels = PixelLimits {
+        max_pixels: limits.max_page_pixels,
+        max_side: limits.max_dimension,
+    };
+    let output = session
+        .read_page(index, force_ocr, pixels)
+        .map_err(InputError::from_pdf)?;
+    Ok(match output {
+        PdfPageOutput::Text { result, image } => Read::Text(
+            result.clone(),
+            PageImage {
+                index,
+                image,
+                dpi: result.dpi,
+                dpi_source: raster::DpiSource::Rendered,
+            },
+        ),
+        PdfPageOutput::Image { image, dpi, source } => {
+            let page = match source {
+                PageSource::EmbeddedImage { .. } => raster::from_embedded(index, image, dpi),
+                _ => PageImage {
+                    index,
+                    image,
+                    dpi,
+                    dpi_source: raster::DpiSource::Rendered,
+                },
+            };
+            Read::Image(page, source)
+        }
+    })
 }
 
 /// JPEG quality of stored page images: text edges stay crisp for viewers and PDF exports at a

@@ -1,6 +1,6 @@
 //! The job queue: apalis tasks on Redis that carry only a job id.
 
-use crate::webhook::WebhookTask;
+use crate::{wake::Wake, webhook::WebhookTask};
 use apalis::prelude::{TaskBuilder, TaskSink};
 use apalis_redis::{Config as RedisConfig, ConnectionManager, RedisStorage};
 use domain::JobId;
@@ -117,6 +117,8 @@ pub struct Queue {
     standard: RedisStorage<OcrTask>,
     webhooks: RedisStorage<WebhookTask>,
     options: QueueOptions,
+    /// Wakes this process's idle lane workers on this process's pushes ([`crate::wake`]).
+    wakes: [Wake; 2],
 }
 
 impl Queue {
@@ -133,17 +135,34 @@ impl Queue {
             standard,
             webhooks,
             options,
+            wakes: Default::default(),
         })
     }
 
     /// Enqueues a job on the lane of its plan priority. Safe to call twice for one job: the
     /// second run finds it done.
     pub async fn enqueue(&self, job: JobId, priority: u8) -> Result<(), Error> {
-        let mut storage = self.storage(Lane::for_priority(priority));
+        let lane = Lane::for_priority(priority);
+        let mut storage = self.storage(lane);
         storage
             .push(OcrTask { job })
             .await
-            .map_err(|source| Error::Push { job, source })
+            .map_err(|source| Error::Push { job, source })?;
+        self.wake(lane).signal();
+        Ok(())
+    }
+
+    /// The wake-up signal of a lane's worker in this process.
+    pub(crate) fn wake(&self, lane: Lane) -> &Wake {
+        match lane {
+            Lane::Priority => &self.wakes[0],
+            Lane::Standard => &self.wakes[1],
+        }
+    }
+
+    /// The Redis channel a push onto `lane` is announced on (by any process).
+    pub(crate) fn push_channel(&self, lane: Lane) -> String {
+        crate::wake::push_channel(&self.options.queue_name(lane))
     }
 
     /// Enqueues a job again unless this was already done within `resweep_after`: the stranded
@@ -156,7 +175,9 @@ impl Queue {
         storage
             .push_task(task)
             .await
-            .map_err(|source| Error::Push { job, source })
+            .map_err(|source| Error::Push { job, source })?;
+        self.wake(Lane::for_priority(priority)).signal();
+        Ok(())
     }
 
     /// Enqueues a job's webhook delivery (after the job ended). Safe to repeat: delivery is

@@ -22,7 +22,7 @@ use apalis::{
         },
         WorkerBuilderExt,
     },
-    prelude::{BoxDynError, Data, WorkerBuilder},
+    prelude::{BackendExt, BoxDynError, Data, WorkerBuilder},
 };
 use std::{sync::Arc, time::Duration};
 use storage::Store;
@@ -39,6 +39,9 @@ pub struct RuntimeOptions {
     pub stale_after: Duration,
     /// How often the sweep looks.
     pub sweep_every: Duration,
+    /// How often idle workers look at the queue without being woken (pushes wake them at once;
+    /// this only covers a notification lost while the push subscriber reconnected).
+    pub wake_every: Duration,
     /// Prefix for this process' apalis worker names (unique per process).
     pub name: String,
     /// Finished jobs older than this are erased; `None` keeps them.
@@ -99,6 +102,29 @@ pub async fn run(
         options.clone(),
         shutdown.clone(),
     ));
+    // Idle lane workers wake on pushes from any process (see `wake`), with a slow safety net.
+    let channels = Lane::ALL
+        .map(|lane| (queue.push_channel(lane), queue.wake(lane).clone()))
+        .to_vec();
+    let listener = tokio::spawn(crate::wake::listen_for_pushes(
+        queue.options().redis_url.clone(),
+        channels,
+        shutdown.clone(),
+    ));
+    let safety_net = {
+        let (queue, shutdown, every) = (queue.clone(), shutdown.clone(), options.wake_every);
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+                for lane in Lane::ALL {
+                    queue.wake(lane).signal();
+                }
+            }
+        })
+    };
     // One worker per lane, each with the full concurrency: a backlog of standard work never
     // holds a paid job back, and the OCR pool serves paid pages first.
     let lanes = Lane::ALL.map(|lane| {
@@ -114,8 +140,11 @@ pub async fn run(
         let _ = lane.await;
     }
     let _ = webhooks.await;
+    let _ = listener.await;
+    safety_net.abort();
     sweep.abort();
 }
+
 
 fn backoff() -> Option<tower_backoff::ExponentialBackoff> {
     ExponentialBackoffMaker::new(
@@ -191,7 +220,7 @@ async fn run_lane(
 ) {
     supervise("worker", shutdown, |generation, backoff, stop| {
         WorkerBuilder::new(format!("{}-{lane:?}-{generation}", options.name))
-            .backend(queue.storage(lane))
+            .backend(queue.storage(lane).poll_with_stream(queue.wake(lane).clone()))
             // concurrency before retry: the other order hung without retrying (SETUP-NOTES).
             .concurrency(options.concurrency)
             .retry(

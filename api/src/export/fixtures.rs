@@ -78,6 +78,7 @@ pub fn page(index: u32, blocks: Vec<Block>, tables: Vec<Table>) -> PageResult {
         detection: None,
         translation: None,
         markdown: None,
+        source: None,
     }
 }
 

@@ -73,33 +73,25 @@ impl DownloadApi {
             }
         }
         let format = format.0;
-        let mut images = Vec::new();
-        if format == Format::Pdf {
-            for page in &view.pages {
-                if let Some(image) = state.store.page_image(job, page.result.index).await? {
-                    images.push(image);
-                }
-            }
-        }
         let file_name = export::file_name(&view, format);
+        let disposition = export::content_disposition(&file_name);
+        if format == Format::Pdf {
+            return Ok(Download {
+                body: stream_pdf(state.store.clone(), view),
+                content_type: format.content_type(),
+                disposition,
+            });
+        }
         let bytes = tokio::task::spawn_blocking(move || {
-            let font = (format == Format::Pdf).then(pdf_font).flatten();
-            export::render(
-                format,
-                &view,
-                &Inputs {
-                    images: &images,
-                    font,
-                },
-            )
+            export::render(format, &view, &Inputs::default())
         })
         .await
         .map_err(|e| ApiError::internal(&e))?
         .map_err(|e| ApiError::internal(&e))?;
         Ok(Download {
-            bytes,
+            body: poem::Body::from(bytes),
             content_type: format.content_type(),
-            disposition: export::content_disposition(&file_name),
+            disposition,
         })
     }
 }
@@ -123,9 +115,67 @@ fn pdf_font() -> Option<&'static Font> {
     .as_ref()
 }
 
-/// A rendered download: the bytes, their type and the attachment header.
+/// Streams the searchable PDF as it is written: a blocking thread writes it page by page,
+/// fetching each page image when its page comes, and hands the bytes over in chunks, so a long
+/// job's download holds one page image at a time. An error after the first bytes can only end
+/// the stream early (it is logged).
+fn stream_pdf(store: storage::Store, view: storage::JobView) -> poem::Body {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
+    let runtime = tokio::runtime::Handle::current();
+    let job = view.id;
+    tokio::task::spawn_blocking(move || {
+        let out = ChunkWriter {
+            sender: sender.clone(),
+            buffer: Vec::with_capacity(CHUNK),
+        };
+        let written = export::pdf::write(&view, pdf_font(), out, |index| {
+            runtime
+                .block_on(store.page_image(job, index))
+                .map_err(|e| export::Error::Pdf(e.to_string()))
+        });
+        if let Err(err) = written {
+            tracing::error!(%job, error = %err, "searchable pdf export failed mid-stream");
+            let _ = sender.blocking_send(Err(std::io::Error::other(err.to_string())));
+        }
+    });
+    poem::Body::from_bytes_stream(tokio_stream::wrappers::ReceiverStream::new(receiver))
+}
+
+/// Bytes handed to the response in chunks of this size.
+const CHUNK: usize = 256 * 1024;
+
+/// A `Write` that sends what it is given to the response, a chunk at a time.
+struct ChunkWriter {
+    sender: tokio::sync::mpsc::Sender<std::io::Result<bytes::Bytes>>,
+    buffer: Vec<u8>,
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = bytes::Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
+        self.sender
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+/// A rendered download: the body, its type and the attachment header.
 pub struct Download {
-    bytes: Vec<u8>,
+    body: poem::Body,
     content_type: &'static str,
     disposition: String,
 }
@@ -136,7 +186,7 @@ impl IntoResponse for Download {
             .status(StatusCode::OK)
             .content_type(self.content_type)
             .header(poem::http::header::CONTENT_DISPOSITION, self.disposition)
-            .body(self.bytes)
+            .body(self.body)
     }
 }
 

@@ -177,6 +177,7 @@ impl EventsApi {
             status: "pending".into(),
             ready: VecDeque::new(),
             ended: false,
+            read_to: 0,
         };
         let stream = futures::stream::unfold(progress, Progress::next).boxed();
         Ok(EventStream::new(stream)
@@ -215,6 +216,8 @@ struct Progress {
     status: String,
     ready: VecDeque<ProgressEvent>,
     ended: bool,
+    /// The last event read (counted), whether or not it was sent.
+    read_to: u64,
 }
 
 /// The only polling is this slow safety net, for notifications missed during a reconnect.
@@ -239,47 +242,47 @@ impl Progress {
         }
     }
 
-    /// Reads events after the last one sent; `false` when the stream should end (job gone or the
-    /// database unreachable).
+    /// Reads the events after the last one read (only those: a stream never rereads what it
+    /// sent); `false` when the stream should end (job gone or the database unreachable).
     async fn load_new(&mut self) -> bool {
-        let Ok(events) = self.store.load_events(self.job).await else {
+        let Ok(rows) = self.store.progress_after(self.job, self.read_to).await else {
             return false;
         };
-        if events.is_empty() {
+        if rows.is_empty() && self.read_to == 0 {
             return false;
         }
-        // Counters come from the whole history, so a resumed stream reports true totals.
-        self.pages_done = 0;
-        for rec in &events {
+        // Counters accumulate from the start of the history (the first read is from 0), so a
+        // resumed stream reports true totals; only events after `after` are sent.
+        for row in rows {
+            self.read_to = row.seq;
             let mut page_index = None;
             let mut error = None;
-            match &rec.event {
-                JobEvent::Submitted(s) => self.page_count = s.page_count,
-                JobEvent::ProcessingStarted { .. } => self.status = "processing".into(),
-                JobEvent::PageRecognized { page } => {
+            match row.kind.as_str() {
+                _ if row.redacted => {}
+                "submitted" => self.page_count = row.page_count.unwrap_or(self.page_count),
+                "processing_started" => self.status = "processing".into(),
+                "page_recognized" => {
                     self.pages_done += 1;
                     self.status = "processing".into();
-                    page_index = Some(page.index);
+                    page_index = row.page_index;
                 }
-                JobEvent::Done {} => self.status = "done".into(),
-                JobEvent::Failed { message, .. } => {
+                "done" => {
+                    self.status = "done".into();
+                    self.ended = true;
+                }
+                "failed" => {
                     self.status = "failed".into();
-                    error = Some(message.clone());
+                    error = row.error.clone();
+                    self.ended = true;
                 }
-                JobEvent::Erased {} => self.ended = true,
-                JobEvent::AttemptFailed { .. }
-                | JobEvent::WebhookAttempted { .. }
-                | JobEvent::WebhookAbandoned { .. }
-                | JobEvent::Redacted {} => {}
+                "erased" => self.ended = true,
+                _ => {}
             }
-            if matches!(rec.event, JobEvent::Done {} | JobEvent::Failed { .. }) {
-                self.ended = true;
-            }
-            if rec.seq > self.after {
-                self.after = rec.seq;
+            if row.seq > self.after {
+                self.after = row.seq;
                 self.ready.push_back(ProgressEvent {
-                    seq: rec.seq,
-                    kind: rec.kind.clone(),
+                    seq: row.seq,
+                    kind: row.kind,
                     page_index,
                     pages_done: self.pages_done,
                     page_count: self.page_count,

@@ -57,6 +57,10 @@ pub struct SubmitForm {
     /// "<X-Ocrchat-Timestamp>.<body>")`). Requires an account token; loopback and private
     /// addresses are refused.
     pub callback_url: Option<String>,
+    /// PDFs only: `true` recognises every page, even born-digital pages whose own text layer
+    /// is otherwise taken as it is (`pages[].engine` is then `pdf-text`, confidence 1.0). Scans
+    /// with an invisible OCR layer are always recognised again. Default `false`.
+    pub force_ocr: Option<bool>,
 }
 
 /// OCR endpoints.
@@ -125,6 +129,9 @@ impl OcrApi {
     }
 
     /// Returns a job: poll until `status` is `done` or `failed`.
+    ///
+    /// The answer carries an `ETag` that changes whenever the job does; send it back in
+    /// `If-None-Match` to get `304 Not Modified` (no body) while nothing changed.
     #[oai(path = "/api/v1/ocr/:uuid/", method = "get", tag = "ApiTags::Ocr")]
     async fn get(
         &self,
@@ -133,11 +140,25 @@ impl OcrApi {
         credentials: Credentials,
         /// The job's uuid.
         uuid: Path<String>,
-    ) -> Result<Json<JobObject>, ApiError> {
+        /// An `ETag` from an earlier answer: `304` if the job has not changed since.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
+    ) -> Result<JobResponse, ApiError> {
         let caller = state.caller(&credentials, req).await?;
         let job = parse_job_id(&uuid.0)?;
-        let view = readable_job(&state, &caller, job, true).await?;
-        Ok(Json(JobObject::from(&view)))
+        let view = readable_job(&state, &caller, job, false).await?;
+        let etag = format!("\"{}-{}\"", job.0.simple(), view.version);
+        let unchanged = if_none_match.0.as_deref().is_some_and(|header| {
+            header
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+        });
+        if unchanged {
+            return Ok(JobResponse::NotModified(etag));
+        }
+        let object = job_object(&state, job, view.version).await?;
+        Ok(JobResponse::Job(Json(JobObject::clone(&object)), etag))
     }
 
     /// Erases a job: its file, results, page images, search entries and the content of every
@@ -165,6 +186,46 @@ impl OcrApi {
         state.after_erase(job).await;
         Ok(Erased::Erased)
     }
+}
+
+/// The answer to a poll.
+#[derive(poem_openapi::ApiResponse)]
+pub enum JobResponse {
+    /// The job.
+    #[oai(status = 200)]
+    Job(
+        Json<JobObject>,
+        /// Changes whenever the job does (send it back in `If-None-Match`).
+        #[oai(header = "ETag")]
+        String,
+    ),
+    /// The job has not changed since the `ETag` given in `If-None-Match`.
+    #[oai(status = 304)]
+    NotModified(
+        /// The job's current `ETag`.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+/// The job object at `version` (or newer), from this process's cache when it holds that
+/// version, else built from the projection and cached.
+pub(crate) async fn job_object(
+    state: &AppState,
+    job: JobId,
+    version: u64,
+) -> Result<Arc<JobObject>, ApiError> {
+    if let Some(object) = state.job_objects.get(job, version) {
+        return Ok(object);
+    }
+    let view = state
+        .store
+        .job_view(job, true)
+        .await?
+        .ok_or_else(ApiError::job_not_found)?;
+    let object = Arc::new(JobObject::from(&view));
+    state.job_objects.put(job, view.version, Arc::clone(&object));
+    Ok(object)
 }
 
 /// The answer to a successful erase.
@@ -198,6 +259,7 @@ struct ParsedRequest {
     tool: Option<Tool>,
     translate_to: Option<String>,
     callback_url: Option<String>,
+    force_ocr: bool,
     file_name: Option<String>,
     bytes: Vec<u8>,
     inspection: Inspection,
@@ -215,6 +277,7 @@ impl ParsedRequest {
             self.tool.map_or("", |t| t.as_str()),
             self.callback_url.as_deref().unwrap_or(""),
             self.translate_to.as_deref().unwrap_or(""),
+            if self.force_ocr { "force_ocr" } else { "" },
         ] {
             h.update((field.len() as u64).to_le_bytes());
             h.update(field.as_bytes());
@@ -279,6 +342,7 @@ async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest,
         tool,
         translate_to,
         callback_url,
+        force_ocr: form.force_ocr.unwrap_or(false),
         file_name,
         bytes,
         inspection,
@@ -389,6 +453,7 @@ async fn accept(
         },
         plan: Some(plan),
         callback_url: request.callback_url,
+        force_ocr: request.force_ocr,
     };
     let inline =
         (page_count <= state.config.limits.inline_pages).then(|| state.notifications.subscribe());
@@ -406,10 +471,11 @@ async fn accept(
 async fn job_response(state: &AppState, job: JobId) -> Result<Json<JobObject>, ApiError> {
     let view = state
         .store
-        .job_view(job, true)
+        .job_view(job, false)
         .await?
         .ok_or_else(ApiError::job_not_found)?;
-    Ok(Json(JobObject::from(&view)))
+    let object = job_object(state, job, view.version).await?;
+    Ok(Json(JobObject::clone(&object)))
 }
 
 /// A malformed uuid is simply a job that does not exist.

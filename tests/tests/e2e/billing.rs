@@ -2,7 +2,6 @@
 //! submits, the account endpoint and trusted proxies.
 
 use crate::support::{multipage_tiff, tiny_page, tiny_png};
-use domain::billing::Plan;
 use futures::future::join_all;
 use serde_json::Value;
 use std::time::Duration;
@@ -21,13 +20,7 @@ async fn async_app(configure: impl FnOnce(&mut api::Config) + Send + 'static) ->
 }
 
 async fn paid_token(app: &TestApp, email: &str, credits: u64) -> String {
-    let store = app.store();
-    let account = store.create_account(email, Plan::Paid).await.unwrap();
-    store
-        .grant_credits(account.id, credits, "test purchase")
-        .await
-        .unwrap();
-    store.create_token(account.id).await.unwrap().token
+    app.paid_token_for(email, credits).await
 }
 
 async fn sum_ledger(app: &TestApp, kind: &str) -> i64 {

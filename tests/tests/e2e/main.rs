@@ -13,6 +13,7 @@ mod kill;
 mod languages;
 mod pipeline;
 mod quality;
+mod speed;
 mod support;
 mod tools;
 mod vlm;

@@ -544,6 +544,7 @@ mod tests {
             detection: None,
             translation: None,
             markdown: None,
+            source: None,
         }
     }
 

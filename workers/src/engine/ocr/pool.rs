@@ -482,6 +482,7 @@ mod tests {
                 detection: None,
                 translation: None,
                 markdown: None,
+                source: None,
             })
         }
         fn discard(&mut self, languages: &str) {

@@ -156,6 +156,7 @@ impl Engines {
             detection: None,
             translation: None,
             markdown: None,
+            source: None,
         })
     }
 

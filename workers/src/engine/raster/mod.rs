@@ -11,7 +11,10 @@
 //!
 //! **Resolution.** Tesseract sizes its layout thresholds from the page resolution, and when it
 //! is told none it estimates one from the text. One rule:
-//! 1. a PDF page is rendered at a known dpi (300, lower for huge pages): [`DpiSource::Rendered`];
+//! 1. a PDF page rendered by pdfium has a known dpi (chosen from its images, 300 without any,
+//!    lower for huge pages): [`DpiSource::Rendered`]; a PDF page that is one embedded scan is
+//!    decoded as stored ([`from_embedded`]) and treated like an image file whose tag is the
+//!    resolution the page size implies;
 //! 2. a resolution tag (PNG `pHYs`, JPEG JFIF density, TIFF `XResolution`, BMP header) of at
 //!    least [`MIN_CREDIBLE_DPI`] is believed: [`DpiSource::Tagged`]. Lower values are software
 //!    defaults (72 or 96 on phone photos and screenshots) that say nothing about the document;
@@ -154,6 +157,13 @@ pub fn resolution(width: u32, height: u32, tagged_dpi: Option<f64>) -> Resolutio
             source: DpiSource::Assumed,
         },
     }
+}
+
+/// A PDF page's embedded scan, decoded as stored, with the resolution that follows from the page
+/// size: the same rule as an image file's tag (a 72 ppi "pixel per point" page is not believed
+/// and Tesseract estimates the resolution; a small image is upscaled).
+pub fn from_embedded(index: u32, image: DynamicImage, dpi: u32) -> PageImage {
+    prepare(index, image, Some(f64::from(dpi)))
 }
 
 /// Applies [`resolution`] to a decoded page.

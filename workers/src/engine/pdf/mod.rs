@@ -1,37 +1,46 @@
-//! PDF documents through pdfium: page counts, page rasters and born-digital text.
+//! PDF documents through pdfium: page counts, page images and born-digital text.
 //!
 //! pdfium is a C++ library that is not thread-safe, and pdfium-render binds it once per process
 //! (a second `bind_to_library` fails). So there is one process-wide binding, handed out by
 //! [`PdfEngine::load`] as a cheap clonable handle.
 //!
-//! pdfium-render's `thread_safe` feature (on by default in 0.9.5, and on here) takes a global
-//! lock around *each* FFI call. That stops two calls running at once but not interleaving: a
-//! failed document load on one thread followed by another thread's call can change what
-//! `FPDF_GetLastError` reports, turning "password-protected" into "unknown error". So every
-//! operation here (load, inspect or render, close) runs under the engine's own lock as one unit.
-//! Rasterising therefore never runs in parallel; it costs ~60 ms a page at 300 dpi against ~1 s of
-//! OCR, so it is not the bottleneck.
+//! **One pdfium thread.** Every pdfium call of the process runs on one dedicated OS thread that
+//! owns the binding; callers send it work and block for the answer (call from `spawn_blocking`
+//! or a plain thread, never the async executor). Serialising everything is what pdfium needs
+//! (pdfium-render's per-call lock stops two calls at once but not interleaving, which can turn
+//! "password-protected" into "unknown error"), and owning the thread lets documents stay open.
 //!
-//! Each call loads the document from the bytes again: loading parses the cross-reference table
-//! only (milliseconds even for large files), and it keeps the engine free of per-job state.
+//! **Documents stay open for a job.** A [`PdfSession`] is one job attempt's handle on its
+//! document: the pdfium thread parses the file once, on the session's first page, and keeps it
+//! until the session is dropped (a few documents at most, least recently used first out), so a
+//! 500-page job does not parse its cross-reference table 500 times. One-off calls (inspection at
+//! upload) open and close the document in the same call.
+//!
+//! How each page is read (its text layer, its embedded scan, or a rendering) is decided by
+//! [`domain::pdf_page::plan_pdf_page`] from what [`page`] measures on it.
 
 use image::{DynamicImage, GrayImage, RgbImage};
 use pdfium_render::prelude::{
-    PdfBitmap, PdfBitmapFormat, PdfDocument, PdfRenderConfig, Pdfium, PdfiumError,
+    PdfBitmap, PdfBitmapFormat, PdfDocument, PdfPage, PdfRenderConfig, Pdfium, PdfiumError,
     PdfiumInternalError,
 };
 use std::{
     panic::{catch_unwind, AssertUnwindSafe},
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{mpsc, Arc, Mutex, PoisonError},
 };
 
-/// Resolution pages are rendered at unless the page is too large for it: what the reference
-/// Tesseract setups use, and where Tesseract's LSTM models read printed text best.
-pub const DEFAULT_DPI: u32 = 300;
+pub mod page;
+
+/// Resolution pages without images are rendered at unless the page is too large for it: what
+/// the reference Tesseract setups use, and where Tesseract's LSTM models read printed text best.
+pub const DEFAULT_DPI: u32 = domain::pdf_page::RENDER_DPI;
 
 /// PDF points per inch.
-const POINTS_PER_INCH: f64 = 72.0;
+const POINTS_PER_INCH: f64 = domain::pdf_page::POINTS_PER_INCH;
+
+/// Documents the pdfium thread keeps open at once (one per job attempt in progress).
+const OPEN_DOCUMENTS: usize = 4;
 
 /// Why a PDF operation failed. Everything but [`PdfError::Load`] and
 /// [`PdfError::AlreadyLoaded`] is about the file, not the server.
@@ -99,18 +108,23 @@ pub struct RenderedPage {
     pub dpi: u32,
 }
 
-/// The process-wide pdfium binding.
+
+/// Work for the pdfium thread: a closure over the open documents.
+type Work = Box<dyn FnOnce(&mut Documents<'_>) + Send>;
+
+/// The process-wide pdfium thread.
 struct Shared {
     /// The library file it was bound to.
     library: PathBuf,
-    /// Every use of pdfium goes through this lock (see the module docs for why).
-    pdfium: Mutex<Pdfium>,
+    /// Sends work to the pdfium thread.
+    work: Mutex<mpsc::Sender<Work>>,
 }
 
 /// The binding, created by the first successful [`PdfEngine::load`].
 static LOADED: Mutex<Option<Arc<Shared>>> = Mutex::new(None);
 
-/// Handle on the process's pdfium: cheap to clone, `Send + Sync`, every call serialised.
+/// Handle on the process's pdfium: cheap to clone, `Send + Sync`, every call serialised on the
+/// pdfium thread.
 #[derive(Clone)]
 pub struct PdfEngine {
     shared: Arc<Shared>,
@@ -120,6 +134,7 @@ pub struct PdfEngine {
 const _: () = {
     const fn shareable<T: Send + Sync>() {}
     shareable::<PdfEngine>();
+    shareable::<PdfSession>();
 };
 
 impl std::fmt::Debug for PdfEngine {
@@ -130,9 +145,53 @@ impl std::fmt::Debug for PdfEngine {
     }
 }
 
+/// The documents the pdfium thread holds open, keyed by session.
+pub(crate) struct Documents<'a> {
+    pdfium: &'a Pdfium,
+    open: Vec<(u64, PdfDocument<'a>)>,
+}
+
+impl<'a> Documents<'a> {
+    /// The session's document, parsed on first use and moved to the front (most recent).
+    fn session(&mut self, key: u64, bytes: &[u8]) -> Result<&PdfDocument<'a>, PdfError> {
+        if let Some(at) = self.open.iter().position(|(k, _)| *k == key) {
+            let entry = self.open.remove(at);
+            self.open.insert(0, entry);
+        } else {
+            let document = self
+                .pdfium
+                .load_pdf_from_byte_vec(bytes.to_vec(), None)
+                .map_err(open_error)?;
+            self.open.insert(0, (key, document));
+            self.open.truncate(OPEN_DOCUMENTS);
+        }
+        Ok(&self.open[0].1)
+    }
+
+    fn close(&mut self, key: u64) {
+        self.open.retain(|(k, _)| *k != key);
+    }
+}
+
+/// Runs the pdfium thread until every engine handle is gone.
+fn serve(pdfium: Pdfium, work: mpsc::Receiver<Work>) {
+    let mut documents = Documents {
+        pdfium: &pdfium,
+        open: Vec::new(),
+    };
+    for job in work {
+        // A panic inside pdfium-render (a malformed file reaching an unexpected path) drops
+        // the caller's answer channel, which it reports as an unreadable file; documents that
+        // may have been mid-operation are closed.
+        if catch_unwind(AssertUnwindSafe(|| job(&mut documents))).is_err() {
+            documents.open.clear();
+        }
+    }
+}
+
 impl PdfEngine {
-    /// Binds pdfium from `library` (a `libpdfium.so` path), or returns the existing binding when
-    /// this process already bound the same file.
+    /// Binds pdfium from `library` (a `libpdfium.so` path) and starts the pdfium thread, or
+    /// returns the existing binding when this process already bound the same file.
     ///
     /// pdfium can be bound once per process, so asking for a different file afterwards is
     /// [`PdfError::AlreadyLoaded`]. Finding the default path is the caller's job (the API reads
@@ -155,9 +214,27 @@ impl PdfEngine {
             path: requested.clone(),
             detail: one_line(&err),
         })?;
+        let pdfium = Pdfium::new(bindings);
+        let (sender, receiver) = mpsc::channel::<Work>();
+        // `Pdfium` is not `Send` in every build of pdfium-render; it is created here and moved
+        // into its thread through a wrapper, and never touched by any other thread afterwards.
+        struct Owned(Pdfium);
+        // SAFETY: the binding is used by exactly one thread (the pdfium thread) from here on.
+        unsafe impl Send for Owned {}
+        let owned = Owned(pdfium);
+        std::thread::Builder::new()
+            .name("pdfium".into())
+            .spawn(move || {
+                let owned = owned;
+                serve(owned.0, receiver)
+            })
+            .map_err(|err| PdfError::Load {
+                path: requested.clone(),
+                detail: format!("could not start the pdfium thread: {err}"),
+            })?;
         let shared = Arc::new(Shared {
             library: requested,
-            pdfium: Mutex::new(Pdfium::new(bindings)),
+            work: Mutex::new(sender),
         });
         *loaded = Some(Arc::clone(&shared));
         Ok(PdfEngine { shared })
@@ -166,6 +243,60 @@ impl PdfEngine {
     /// The library file this engine is bound to.
     pub fn library(&self) -> &Path {
         &self.shared.library
+    }
+
+    /// Runs `f` on the pdfium thread and waits for its answer. Blocking.
+    pub(crate) fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Documents<'_>) -> Result<T, PdfError> + Send + 'static,
+    ) -> Result<T, PdfError> {
+        let (answer, result) = mpsc::sync_channel(1);
+        let work: Work = Box::new(move |documents| {
+            let _ = answer.send(f(documents));
+        });
+        let sent = self
+            .shared
+            .work
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(work);
+        if sent.is_err() {
+            return Err(PdfError::Unreadable("the pdf reader is not running".into()));
+        }
+        result.recv().unwrap_or_else(|_| {
+            Err(PdfError::Unreadable(
+                "the pdf made the pdf reader fail".into(),
+            ))
+        })
+    }
+
+    /// Opens `bytes` for one call and runs `f` on the document (closed afterwards).
+    fn with_document<T: Send + 'static>(
+        &self,
+        bytes: &[u8],
+        f: impl FnOnce(&PdfDocument<'_>) -> Result<T, PdfError> + Send + 'static,
+    ) -> Result<T, PdfError> {
+        let bytes = bytes.to_vec();
+        self.run(move |documents| {
+            let document = documents
+                .pdfium
+                .load_pdf_from_byte_vec(bytes, None)
+                .map_err(open_error)?;
+            f(&document)
+        })
+    }
+
+    /// A session on one document (one job attempt): the document is parsed once, on the first
+    /// page asked for, and closed when the session is dropped.
+    pub fn session(&self, bytes: Arc<Vec<u8>>) -> PdfSession {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        PdfSession {
+            inner: Arc::new(SessionInner {
+                engine: self.clone(),
+                key: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                bytes,
+            }),
+        }
     }
 
     /// Counts the pages; detects password protection ([`PdfError::PasswordProtected`]).
@@ -177,7 +308,7 @@ impl PdfEngine {
     ///
     /// Used at upload: nothing is rendered, and a file over the page limit is not walked.
     pub fn outline(&self, bytes: &[u8], max_pages: u32) -> Result<PdfOutline, PdfError> {
-        self.with_document(bytes, |document| {
+        self.with_document(bytes, move |document| {
             let count = page_count(document);
             let mut page_sizes = Vec::new();
             if count <= max_pages {
@@ -214,124 +345,151 @@ impl PdfEngine {
         max_pixels: u64,
         max_side: u32,
     ) -> Result<RenderedPage, PdfError> {
-        self.with_document(bytes, |document| {
-            let pages = document.pages();
-            let count = page_count(document);
-            if index >= count {
-                return Err(PdfError::NoSuchPage {
-                    index,
-                    pages: count,
-                });
-            }
-            let render_error = |err: PdfiumError| PdfError::Render {
-                index,
-                detail: one_line(&err),
-            };
-            let page = pages.get(index as i32).map_err(render_error)?;
-            let size = fit_page(
-                page.width().value,
-                page.height().value,
-                target_dpi,
-                max_pixels,
-                max_side,
-            )
-            .ok_or_else(|| PdfError::Render {
-                index,
-                detail: format!(
-                    "the page is {:.0}x{:.0} points, too large to render within {max_pixels} pixels",
-                    page.width().value,
-                    page.height().value
-                ),
-            })?;
-            // pdfium leaves image objects out of 8-bit grey bitmaps (only text and paths are
-            // drawn), so it renders 24-bit BGR into a buffer we own (no copy on the way out) and
-            // the page is reduced to grey here when it has no colour.
-            let (width, height) = (size.width as usize, size.height as usize);
-            let stride = (width * 3).div_ceil(4) * 4;
-            let mut buffer = vec![0u8; stride * height];
-            {
-                let mut bitmap = PdfBitmap::from_bytes(
-                    size.width as i32,
-                    size.height as i32,
-                    PdfBitmapFormat::BGR,
-                    &mut buffer,
-                )
-                .map_err(render_error)?;
-                let config = PdfRenderConfig::new()
-                    .set_target_size(size.width as i32, size.height as i32)
-                    .set_format(PdfBitmapFormat::BGR)
-                    .set_reverse_byte_order(false)
-                    .render_annotations(true)
-                    .render_form_data(true);
-                page.render_into_bitmap_with_config(&mut bitmap, &config)
-                    .map_err(render_error)?;
-            }
-            let image = image_from_bgr(&buffer, size.width, size.height, stride).ok_or_else(
-                || PdfError::Render {
-                    index,
-                    detail: "pdfium returned a bitmap of unexpected size".into(),
-                },
-            )?;
-            Ok(RenderedPage {
-                image,
-                dpi: size.dpi,
-            })
+        self.with_document(bytes, move |document| {
+            let page = load_page(document, index)?;
+            render(&page, index, target_dpi, max_pixels, max_side)
         })
     }
 
     /// The text layer of page `index`, as pdfium extracts it (empty for a scanned page).
-    ///
-    /// Exposed for born-digital PDFs, whose text can be taken as-is instead of recognised;
-    /// whether and when to prefer it over OCR is the caller's decision.
     pub fn page_text(&self, bytes: &[u8], index: u32) -> Result<String, PdfError> {
-        self.with_document(bytes, |document| {
-            let count = page_count(document);
-            if index >= count {
-                return Err(PdfError::NoSuchPage {
-                    index,
-                    pages: count,
-                });
-            }
-            let render_error = |err: PdfiumError| PdfError::Render {
+        self.with_document(bytes, move |document| {
+            let page = load_page(document, index)?;
+            let text = page.text().map_err(|err| PdfError::Render {
                 index,
                 detail: one_line(&err),
-            };
-            let page = document.pages().get(index as i32).map_err(render_error)?;
-            let text = page.text().map_err(render_error)?;
+            })?;
             Ok(text.all())
         })
     }
+}
 
-    /// Opens the document under the engine lock and runs `f` on it. A panic inside pdfium-render
-    /// (a malformed file reaching an unexpected path) becomes [`PdfError::Unreadable`] instead
-    /// of taking down the caller.
-    fn with_document<T>(
+/// One job attempt's handle on its PDF (see the module docs). Cheap to clone and share across
+/// the attempt's page tasks; the document is closed when the last clone is dropped.
+#[derive(Clone, Debug)]
+pub struct PdfSession {
+    inner: Arc<SessionInner>,
+}
+
+struct SessionInner {
+    engine: PdfEngine,
+    key: u64,
+    bytes: Arc<Vec<u8>>,
+}
+
+impl std::fmt::Debug for SessionInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PdfSession").field("key", &self.key).finish()
+    }
+}
+
+impl PdfSession {
+    /// Runs `f` on page `index` of the session's document. Blocking.
+    pub(crate) fn with_page<T: Send + 'static>(
         &self,
-        bytes: &[u8],
-        f: impl FnOnce(&PdfDocument<'_>) -> Result<T, PdfError>,
+        index: u32,
+        f: impl FnOnce(&PdfDocument<'_>, &PdfPage<'_>) -> Result<T, PdfError> + Send + 'static,
     ) -> Result<T, PdfError> {
-        let pdfium = self.lock();
-        catch_unwind(AssertUnwindSafe(|| {
-            let document = pdfium
-                .load_pdf_from_byte_slice(bytes, None)
-                .map_err(open_error)?;
-            f(&document)
-        }))
-        .unwrap_or_else(|_| {
-            Err(PdfError::Unreadable(
-                "the pdf made the pdf reader fail".into(),
-            ))
+        let (key, bytes) = (self.inner.key, Arc::clone(&self.inner.bytes));
+        self.inner.engine.run(move |documents| {
+            let document = documents.session(key, &bytes)?;
+            let page = load_page(document, index)?;
+            f(document, &page)
         })
     }
+}
 
-    fn lock(&self) -> MutexGuard<'_, Pdfium> {
-        // A panic while locked was caught in `with_document` after the document was dropped,
-        // so the binding itself is still usable.
-        self.shared
-            .pdfium
+impl Drop for SessionInner {
+    fn drop(&mut self) {
+        let key = self.key;
+        let work: Work = Box::new(move |documents| documents.close(key));
+        let _ = self
+            .engine
+            .shared
+            .work
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .send(work);
     }
+}
+
+/// Loads page `index`, or says it does not exist.
+fn load_page<'a>(document: &'a PdfDocument<'_>, index: u32) -> Result<PdfPage<'a>, PdfError> {
+    let count = page_count(document);
+    if index >= count {
+        return Err(PdfError::NoSuchPage {
+            index,
+            pages: count,
+        });
+    }
+    document
+        .pages()
+        .get(index as i32)
+        .map_err(|err| PdfError::Render {
+            index,
+            detail: one_line(&err),
+        })
+}
+
+/// Renders a loaded page at `target_dpi` within the pixel limits.
+pub(crate) fn render(
+    page: &PdfPage<'_>,
+    index: u32,
+    target_dpi: u32,
+    max_pixels: u64,
+    max_side: u32,
+) -> Result<RenderedPage, PdfError> {
+    let render_error = |err: PdfiumError| PdfError::Render {
+        index,
+        detail: one_line(&err),
+    };
+    let size = fit_page(
+        page.width().value,
+        page.height().value,
+        target_dpi,
+        max_pixels,
+        max_side,
+    )
+    .ok_or_else(|| PdfError::Render {
+        index,
+        detail: format!(
+            "the page is {:.0}x{:.0} points, too large to render within {max_pixels} pixels",
+            page.width().value,
+            page.height().value
+        ),
+    })?;
+    // pdfium leaves image objects out of 8-bit grey bitmaps (only text and paths are drawn),
+    // so it renders 24-bit BGR into a buffer we own (no copy on the way out) and the page is
+    // reduced to grey here when it has no colour.
+    let (width, height) = (size.width as usize, size.height as usize);
+    let stride = (width * 3).div_ceil(4) * 4;
+    let mut buffer = vec![0u8; stride * height];
+    {
+        let mut bitmap = PdfBitmap::from_bytes(
+            size.width as i32,
+            size.height as i32,
+            PdfBitmapFormat::BGR,
+            &mut buffer,
+        )
+        .map_err(render_error)?;
+        let config = PdfRenderConfig::new()
+            .set_target_size(size.width as i32, size.height as i32)
+            .set_format(PdfBitmapFormat::BGR)
+            .set_reverse_byte_order(false)
+            .render_annotations(true)
+            .render_form_data(true);
+        page.render_into_bitmap_with_config(&mut bitmap, &config)
+            .map_err(render_error)?;
+    }
+    let image =
+        image_from_bgr(&buffer, size.width, size.height, stride).ok_or_else(|| PdfError::Render {
+            index,
+            detail: "pdfium returned a bitmap of unexpected size".into(),
+        })?;
+    Ok(RenderedPage {
+        image,
+        dpi: size.dpi,
+    })
 }
 
 /// A rendered size: pixels and the whole-number dpi that produced them.
@@ -414,7 +572,7 @@ fn open_error(err: PdfiumError) -> PdfError {
 
 /// Converts padded BGR rows (pdfium aligns rows to 4 bytes) to a tight image: grey when every
 /// pixel has equal channels, RGB otherwise.
-fn image_from_bgr(raw: &[u8], width: u32, height: u32, stride: usize) -> Option<DynamicImage> {
+pub(crate) fn image_from_bgr(raw: &[u8], width: u32, height: u32, stride: usize) -> Option<DynamicImage> {
     let (w, h) = (width as usize, height as usize);
     if w == 0 || h == 0 || stride < w * 3 || raw.len() < stride * h {
         return None;
@@ -435,7 +593,7 @@ fn image_from_bgr(raw: &[u8], width: u32, height: u32, stride: usize) -> Option<
 }
 
 /// pdfium-render formats its errors with `{:#?}`; keep them on one line for messages and logs.
-fn one_line(err: &dyn std::fmt::Debug) -> String {
+pub(crate) fn one_line(err: &dyn std::fmt::Debug) -> String {
     format!("{err:?}")
 }
 

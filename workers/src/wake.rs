@@ -1,0 +1,151 @@
+//! Waking idle workers the moment a job is pushed, instead of at their next heartbeat.
+//!
+//! An apalis worker whose fetch came back empty parks until something wakes it; with the plain
+//! Redis backend that is its heartbeat, which made every job wait 3.5 to 5 s in the queue. Each
+//! lane worker here polls with a [`Wake`] stream, signalled by:
+//! - this process's own pushes ([`crate::Queue::enqueue`]), at once;
+//! - every other process's pushes, through the `tasks:<queue>:active:available` Redis channel
+//!   apalis publishes on each push (one subscriber connection per process,
+//!   [`listen_for_pushes`]);
+//! - a slow safety-net interval (added by the runtime), for a notification lost while the
+//!   subscriber reconnects.
+
+use futures::{task::AtomicWaker, Stream, StreamExt};
+use std::{
+    pin::Pin,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    task::{Context, Poll},
+    time::Duration,
+};
+use tokio_util::sync::CancellationToken;
+
+/// A wake-up signal as a stream: yields once after one or more [`Wake::signal`]s.
+#[derive(Debug, Clone, Default)]
+pub struct Wake(Arc<Inner>);
+
+#[derive(Debug, Default)]
+struct Inner {
+    waker: AtomicWaker,
+    set: AtomicBool,
+}
+
+impl Wake {
+    /// Wakes whoever polls the stream (now or at its next poll).
+    pub fn signal(&self) {
+        self.0.set.store(true, Ordering::Release);
+        self.0.waker.wake();
+    }
+}
+
+impl Stream for Wake {
+    type Item = ();
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        let inner = &self.0;
+        if inner.set.swap(false, Ordering::AcqRel) {
+            return Poll::Ready(Some(()));
+        }
+        // Register before checking again, so a signal in between is not lost.
+        inner.waker.register(cx.waker());
+        if inner.set.swap(false, Ordering::AcqRel) {
+            Poll::Ready(Some(()))
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// The Redis channel apalis-redis publishes on when a task is pushed onto `queue`.
+pub fn push_channel(queue: &str) -> String {
+    format!("tasks:{queue}:active:available")
+}
+
+/// Subscribes to the push channels and signals the matching wake, until `shutdown`. Reconnects
+/// after errors, waking everyone on each reconnect (a push may have been missed meanwhile).
+pub async fn listen_for_pushes(
+    redis_url: String,
+    channels: Vec<(String, Wake)>,
+    shutdown: CancellationToken,
+) {
+    while !shutdown.is_cancelled() {
+        match subscribe(&redis_url, &channels).await {
+            Ok(mut pubsub) => {
+                for (_, wake) in &channels {
+                    wake.signal();
+                }
+                let mut messages = pubsub.on_message();
+                loop {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        message = messages.next() => match message {
+                            Some(message) => {
+                                let channel = message.get_channel_name();
+                                for (name, wake) in &channels {
+                                    if name == channel {
+                                        wake.signal();
+                                    }
+                                }
+                            }
+                            None => break,
+                        },
+                    }
+                }
+                tracing::warn!("queue push subscription ended; resubscribing");
+            }
+            Err(err) => tracing::warn!(error = %err, "could not subscribe to queue pushes"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}
+
+async fn subscribe(
+    redis_url: &str,
+    channels: &[(String, Wake)],
+) -> Result<redis::aio::PubSub, redis::RedisError> {
+    let client = redis::Client::open(redis_url)?;
+    let mut pubsub = client.get_async_pubsub().await?;
+    for (name, _) in channels {
+        pubsub.subscribe(name).await?;
+    }
+    Ok(pubsub)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_signal_before_the_poll_is_kept() {
+        let mut wake = Wake::default();
+        wake.signal();
+        wake.signal();
+        assert_eq!(wake.next().await, Some(()));
+        // Both signals collapsed into one wake-up.
+        let pending = tokio::time::timeout(Duration::from_millis(20), wake.next()).await;
+        assert!(pending.is_err());
+        let signaller = wake.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            signaller.signal();
+        });
+        assert_eq!(
+            tokio::time::timeout(Duration::from_secs(5), wake.next()).await,
+            Ok(Some(()))
+        );
+    }
+
+    #[test]
+    fn the_channel_is_the_one_apalis_publishes_on() {
+        let config = apalis_redis::Config::default().queue("ns:ocr");
+        assert_eq!(
+            push_channel("ns:ocr"),
+            format!("tasks:{}:available", config.active_jobs_list())
+        );
+    }
+}
