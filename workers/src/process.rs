@@ -433,24 +433,29 @@ impl Processor {
             Read::Text(mut result, image) => {
                 // Born-digital: the text layer is the text; only the page image is kept.
                 self.label_text_page(&mut result, &plan.language);
-                let blob = tokio::task::spawn_blocking(move || encode_page_image(&image))
-                    .await
-                    .map_err(|e| ProcessError::Join(e.to_string()))?;
-                self.store.put_page_image(job, &blob).await?;
+                self.keep_page_image(job, &image).await?;
                 return self.translated(result, translator, page).await;
             }
         };
-        let upright = auto::orient(&self.pool, image, plan.priority).await?;
-        let image = upright.image;
-        let blob = {
-            let image = image.clone();
-            tokio::task::spawn_blocking(move || encode_page_image(&image))
-                .await
-                .map_err(|e| ProcessError::Join(e.to_string()))?
+        // With named languages and no vision model, OSD and the reading run side by side (two
+        // OCR threads, one page: the inline case), the page image is stored meanwhile, and only
+        // a page OSD finds turned is read again, upright. Otherwise reading needs OSD's answer
+        // first (`auto` picks its model from the script; the vision model wants the upright page).
+        let speculate = vision.is_none() && matches!(plan.language, LanguageSpec::Named(_));
+        let oriented = async {
+            let upright = auto::orient(&self.pool, image.clone(), plan.priority).await?;
+            self.keep_page_image(job, &upright.image).await?;
+            Ok::<_, ProcessError>(upright)
         };
-        // Kept for exports (the searchable PDF), since the upload is deleted when the job ends.
-        // The upright image, so the stored page and the boxes share one frame.
-        self.store.put_page_image(job, &blob).await?;
+        let (upright, speculative) = if speculate {
+            let read = self.read_named(image.clone(), plan);
+            let (upright, read) = tokio::try_join!(oriented, read)?;
+            let read = (upright.rotation == 0).then_some(read);
+            (upright, read)
+        } else {
+            (oriented.await?, None)
+        };
+        let image = upright.image.clone();
         // The vision request is prepared and sent while Tesseract reads the page.
         let transcription = async {
             let Some(client) = vision else {
@@ -472,16 +477,11 @@ impl Processor {
                 })
         };
         let recognition = async {
+            if let Some(read) = speculative {
+                return Ok(read);
+            }
             match &plan.language {
-                LanguageSpec::Named(names) => self
-                    .pool
-                    .recognize(OcrRequest {
-                        image: image.clone(),
-                        languages: names.join("+"),
-                        priority: plan.priority,
-                    })
-                    .await
-                    .map_err(ProcessError::from),
+                LanguageSpec::Named(_) => self.read_named(image.clone(), plan).await,
                 LanguageSpec::Auto => auto::recognize_auto(
                     &self.pool,
                     image.clone(),
@@ -508,6 +508,32 @@ impl Processor {
             result = crate::vlm::assemble(result, &transcription);
         }
         self.translated(result, translator, page).await
+    }
+
+    /// Reads a page with the languages the job named.
+    async fn read_named(&self, image: PageImage, plan: &PagePlan) -> Result<PageResult, ProcessError> {
+        let LanguageSpec::Named(names) = &plan.language else {
+            return Err(ProcessError::Join("read_named needs named languages".into()));
+        };
+        self.pool
+            .recognize(OcrRequest {
+                image,
+                languages: names.join("+"),
+                priority: plan.priority,
+            })
+            .await
+            .map_err(ProcessError::from)
+    }
+
+    /// Keeps the page image for exports (the searchable PDF), since the upload is deleted when
+    /// the job ends: the upright image, so the stored page and the boxes share one frame.
+    async fn keep_page_image(&self, job: JobId, image: &PageImage) -> Result<(), ProcessError> {
+        let image = image.clone();
+        let blob = tokio::task::spawn_blocking(move || encode_page_image(&image))
+            .await
+            .map_err(|e| ProcessError::Join(e.to_string()))?;
+        self.store.put_page_image(job, &blob).await?;
+        Ok(())
     }
 
     /// Names the language of a page read from its text layer: the languages asked for, or with
