@@ -26,6 +26,7 @@ pub mod language;
 pub mod markdown;
 pub mod page;
 pub mod pdf_page;
+pub mod reading;
 pub mod tier;
 pub mod tool;
 pub mod upcast;

@@ -437,23 +437,36 @@ impl Processor {
                 return self.translated(result, translator, page).await;
             }
         };
-        // With named languages and no vision model, OSD and the reading run side by side (two
-        // OCR threads, one page: the inline case), the page image is stored meanwhile, and only
-        // a page OSD finds turned is read again, upright. Otherwise reading needs OSD's answer
-        // first (`auto` picks its model from the script; the vision model wants the upright page).
-        let speculate = vision.is_none() && matches!(plan.language, LanguageSpec::Named(_));
-        let oriented = async {
-            let upright = auto::orient(&self.pool, image.clone(), plan.priority).await?;
-            self.keep_page_image(job, &upright.image).await?;
-            Ok::<_, ProcessError>(upright)
-        };
-        let (upright, speculative) = if speculate {
-            let read = self.read_named(image.clone(), plan);
-            let (upright, read) = tokio::try_join!(oriented, read)?;
-            let read = (upright.rotation == 0).then_some(read);
-            (upright, read)
+        // With named languages and no vision model the page is read as it is first, its image
+        // stored meanwhile, and orientation is checked only when that reading is in doubt
+        // (`domain::reading`): OSD costs as much as reading. Otherwise OSD comes first (`auto`
+        // picks its model from the script; the vision model wants the upright page).
+        let named = vision.is_none() && matches!(plan.language, LanguageSpec::Named(_));
+        let (upright, first_reading) = if named {
+            let (read, ()) = tokio::try_join!(
+                self.read_named(image.clone(), plan),
+                self.keep_page_image(job, &image)
+            )?;
+            if domain::reading::orientation_in_doubt(&read) {
+                let upright = auto::orient(&self.pool, image, plan.priority).await?;
+                if upright.rotation == 0 {
+                    (upright, Some(read))
+                } else {
+                    self.keep_page_image(job, &upright.image).await?;
+                    (upright, None)
+                }
+            } else {
+                let upright = auto::Upright {
+                    image,
+                    orientation: None,
+                    rotation: 0,
+                };
+                (upright, Some(read))
+            }
         } else {
-            (oriented.await?, None)
+            let upright = auto::orient(&self.pool, image, plan.priority).await?;
+            self.keep_page_image(job, &upright.image).await?;
+            (upright, None)
         };
         let image = upright.image.clone();
         // The vision request is prepared and sent while Tesseract reads the page.
@@ -477,7 +490,7 @@ impl Processor {
                 })
         };
         let recognition = async {
-            if let Some(read) = speculative {
+            if let Some(read) = first_reading {
                 return Ok(read);
             }
             match &plan.language {

@@ -342,6 +342,8 @@ trait Recognizer {
             detail: "orientation detection is not available".into(),
         })
     }
+    /// Frees whatever the recogniser keeps between pages (the thread is idle).
+    fn release(&mut self) {}
     /// Forgets any state kept for `languages` after a failure.
     fn discard(&mut self, languages: &str);
 }
@@ -356,11 +358,18 @@ impl Recognizer for tesseract::Engines {
     fn discard(&mut self, languages: &str) {
         tesseract::Engines::discard(self, languages);
     }
+    fn release(&mut self) {
+        tesseract::Engines::release(self);
+    }
 }
+
+/// How long a pool thread waits for work before it releases its Tesseract instances.
+const RELEASE_WHEN_IDLE: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// One pool thread: take the best job, recognise it, reply; until the pool closes.
 fn work(shared: &Shared, mut engines: impl Recognizer) {
     let _guard = ThreadGuard(shared);
+    let mut released = false;
     loop {
         let job = {
             let mut queue = shared.lock();
@@ -371,12 +380,20 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
                 if let Some(job) = queue.jobs.pop() {
                     break job;
                 }
-                queue = shared
+                let (next, waited) = shared
                     .ready
-                    .wait(queue)
+                    .wait_timeout(queue, RELEASE_WHEN_IDLE)
                     .unwrap_or_else(PoisonError::into_inner);
+                queue = next;
+                if waited.timed_out() && queue.jobs.is_empty() && !released {
+                    drop(queue);
+                    engines.release();
+                    released = true;
+                    queue = shared.lock();
+                }
             }
         };
+        released = false;
         if job.reply.is_abandoned() {
             continue;
         }
