@@ -208,17 +208,47 @@ fn page_object(p: &PageResult) -> PageObject {
     }
 }
 
+/// What the job object needs of one recognised page, built once per page: its object, text,
+/// Markdown and the weights the job's figures are made of. Polls of a long job rebuild the job
+/// object from these (see `job_cache`) instead of re-reading every page's words.
+#[derive(Debug, Clone)]
+pub struct PageSummary {
+    page: PageObject,
+    text: String,
+    markdown: String,
+    /// Words on the page (the weight of its confidence).
+    words: usize,
+    mean_confidence: Option<f32>,
+    /// The detected language and the page's length in characters (its weight).
+    detected: Option<(String, usize)>,
+    translation: Option<domain::Translation>,
+}
+
+impl From<&PageResult> for PageSummary {
+    fn from(p: &PageResult) -> Self {
+        PageSummary {
+            page: page_object(p),
+            text: p.text.clone(),
+            markdown: markdown::page_markdown(p),
+            words: p.word_count(),
+            mean_confidence: p.mean_confidence,
+            detected: p
+                .detection
+                .as_ref()
+                .and_then(|d| d.language.clone())
+                .map(|l| (l, p.text.chars().count().max(1))),
+            translation: p.translation.clone(),
+        }
+    }
+}
+
 /// The language detected on most of the recognised text, weighting each page by its length.
-fn job_detected_language(pages: &[&PageResult]) -> Option<String> {
+fn job_detected_language(pages: &[&PageSummary]) -> Option<String> {
     let mut weights: Vec<(&str, usize)> = Vec::new();
-    for page in pages {
-        let Some(language) = page.detection.as_ref().and_then(|d| d.language.as_deref()) else {
-            continue;
-        };
-        let chars = page.text.chars().count().max(1);
+    for (language, chars) in pages.iter().filter_map(|p| p.detected.as_ref()) {
         match weights.iter_mut().find(|(l, _)| *l == language) {
             Some((_, weight)) => *weight += chars,
-            None => weights.push((language, chars)),
+            None => weights.push((language, *chars)),
         }
     }
     // Ties go to the earlier page's language: `max_by_key` keeps the last maximum, so reverse.
@@ -230,7 +260,7 @@ fn job_detected_language(pages: &[&PageResult]) -> Option<String> {
 }
 
 /// The job's translation: page translations separated by form feeds, `None` without any.
-fn job_translation(pages: &[&PageResult]) -> (Option<String>, Option<String>) {
+fn job_translation(pages: &[&PageSummary]) -> (Option<String>, Option<String>) {
     if pages.iter().all(|p| p.translation.is_none()) {
         return (None, None);
     }
@@ -245,10 +275,10 @@ fn job_translation(pages: &[&PageResult]) -> (Option<String>, Option<String>) {
     (language, Some(text))
 }
 
-impl From<&JobView> for JobObject {
-    fn from(view: &JobView) -> Self {
-        let pages: Vec<&PageResult> = view.pages.iter().map(|p| &p.result).collect();
-        let (translate_to, translation) = job_translation(&pages);
+impl JobObject {
+    /// The job object of a projection row and its pages' summaries (in page order).
+    pub fn build(view: &JobView, pages: &[&PageSummary]) -> JobObject {
+        let (translate_to, translation) = job_translation(pages);
         JobObject {
             uuid: view.id.0,
             status: view.status.into(),
@@ -256,20 +286,41 @@ impl From<&JobView> for JobObject {
             language: view.language.clone(),
             page_count: view.page_count,
             pages_done: view.pages_done,
-            mean_confidence: markdown::mean_confidence(pages.iter().copied()).map(round),
-            text: markdown::job_text(pages.iter().copied()),
-            markdown: markdown::job_markdown(pages.iter().copied()),
-            pages: pages.iter().map(|p| page_object(p)).collect(),
+            mean_confidence: markdown::weighted_confidence(
+                pages.iter().map(|p| (p.mean_confidence, p.words)),
+            )
+            .map(round),
+            text: pages
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect::<Vec<_>>()
+                .join(markdown::PAGE_SEPARATOR),
+            markdown: pages
+                .iter()
+                .map(|p| p.markdown.as_str())
+                .filter(|m| !m.is_empty())
+                .collect::<Vec<_>>()
+                .join(markdown::PAGE_RULE),
+            pages: pages.iter().map(|p| p.page.clone()).collect(),
             error: view.error.clone(),
             error_code: view.error_code.clone(),
             webhook_status: view.webhook_status.clone(),
             tool: view.tool.clone(),
-            detected_language: job_detected_language(&pages),
+            detected_language: job_detected_language(pages),
             translate_to,
             translation,
             file_name: view.file_name.clone(),
             created_at: view.created_at,
             finished_at: view.finished_at,
         }
+    }
+}
+
+impl From<&JobView> for JobObject {
+    fn from(view: &JobView) -> Self {
+        let summaries: Vec<PageSummary> =
+            view.pages.iter().map(|p| PageSummary::from(&p.result)).collect();
+        let pages: Vec<&PageSummary> = summaries.iter().collect();
+        JobObject::build(view, &pages)
     }
 }

@@ -18,12 +18,25 @@ pub fn job_text<'a>(pages: impl IntoIterator<Item = &'a PageResult>) -> String {
         .join(PAGE_SEPARATOR)
 }
 
+/// Separator between pages in the job's Markdown (a horizontal rule).
+pub const PAGE_RULE: &str = "\n\n---\n\n";
+
 /// Mean confidence over all words of the given pages, each page weighted by its word count.
 pub fn mean_confidence<'a>(pages: impl IntoIterator<Item = &'a PageResult>) -> Option<f32> {
+    weighted_confidence(
+        pages
+            .into_iter()
+            .map(|p| (p.mean_confidence, p.word_count())),
+    )
+}
+
+/// Mean of page confidences `(confidence, words)`, each weighted by its word count (at least
+/// one); pages without a confidence do not count.
+pub fn weighted_confidence(pages: impl IntoIterator<Item = (Option<f32>, usize)>) -> Option<f32> {
     let (mut sum, mut weight) = (0.0f64, 0usize);
-    for page in pages {
-        if let Some(c) = page.mean_confidence {
-            let words = page.word_count().max(1);
+    for (confidence, words) in pages {
+        if let Some(c) = confidence {
+            let words = words.max(1);
             sum += f64::from(c) * words as f64;
             weight += words;
         }
@@ -38,7 +51,7 @@ pub fn job_markdown<'a>(pages: impl IntoIterator<Item = &'a PageResult>) -> Stri
         .map(page_markdown)
         .filter(|m| !m.is_empty())
         .collect::<Vec<_>>()
-        .join("\n\n---\n\n")
+        .join(PAGE_RULE)
 }
 
 /// Markdown for one page: the vision model's own Markdown for a `vlm` page; otherwise headings

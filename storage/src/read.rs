@@ -200,3 +200,26 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// The job's recognised pages whose index is not in `known`, in page order: what a cached
+    /// job object lacks.
+    pub async fn pages_except(&self, job: JobId, known: &[u32]) -> Result<Vec<PageResult>> {
+        let known: Vec<i32> = known.iter().map(|&i| i as i32).collect();
+        pages::Entity::find()
+            .filter(pages::Column::JobId.eq(job.0))
+            .filter(pages::Column::Idx.is_not_in(known))
+            .order_by_asc(pages::Column::Idx)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| {
+                serde_json::from_value(p.result).map_err(|source| Error::CorruptEvent {
+                    job,
+                    seq: i64::from(p.idx),
+                    source,
+                })
+            })
+            .collect()
+    }
+}

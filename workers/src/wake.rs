@@ -33,12 +33,33 @@ struct Inner {
 }
 
 impl Wake {
-    /// Wakes whoever polls the stream (now or at its next poll).
+    /// Wakes whoever polls the stream (now or at its next poll), and again shortly after.
+    ///
+    /// The second wake closes a race inside apalis: a worker woken while its previous fetch is
+    /// still in flight consumes the signal in the same poll that completes that (empty) fetch,
+    /// and would then park until its next heartbeat. A fetch is a millisecond-scale Lua call,
+    /// so a repeat 30 ms and 300 ms later always finds the worker ready to fetch again.
     pub fn signal(&self) {
+        self.signal_now();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let again = self.clone();
+            runtime.spawn(async move {
+                for delay in REPEATS {
+                    tokio::time::sleep(delay).await;
+                    again.signal_now();
+                }
+            });
+        }
+    }
+
+    fn signal_now(&self) {
         self.0.set.store(true, Ordering::Release);
         self.0.waker.wake();
     }
 }
+
+/// When a signal is repeated (see [`Wake::signal`]).
+const REPEATS: [Duration; 2] = [Duration::from_millis(30), Duration::from_millis(300)];
 
 impl Stream for Wake {
     type Item = ();
@@ -123,8 +144,8 @@ mod tests {
     #[tokio::test]
     async fn a_signal_before_the_poll_is_kept() {
         let mut wake = Wake::default();
-        wake.signal();
-        wake.signal();
+        wake.signal_now();
+        wake.signal_now();
         assert_eq!(wake.next().await, Some(()));
         // Both signals collapsed into one wake-up.
         let pending = tokio::time::timeout(Duration::from_millis(20), wake.next()).await;
@@ -132,10 +153,22 @@ mod tests {
         let signaller = wake.clone();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(5)).await;
-            signaller.signal();
+            signaller.signal_now();
         });
         assert_eq!(
             tokio::time::timeout(Duration::from_secs(5), wake.next()).await,
+            Ok(Some(()))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_signal_is_repeated_for_a_worker_that_consumed_it_too_early() {
+        let mut wake = Wake::default();
+        wake.signal();
+        assert_eq!(wake.next().await, Some(()));
+        // The repeat arrives by itself, without another signal.
+        assert_eq!(
+            tokio::time::timeout(Duration::from_secs(2), wake.next()).await,
             Ok(Some(()))
         );
     }

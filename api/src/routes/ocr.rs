@@ -5,7 +5,7 @@ use crate::{
     app::AppState,
     auth::{Caller, Credentials},
     error::ApiError,
-    views::JobObject,
+    views::{JobObject, PageSummary},
     wait,
 };
 use domain::{
@@ -157,7 +157,7 @@ impl OcrApi {
         if unchanged {
             return Ok(JobResponse::NotModified(etag));
         }
-        let object = job_object(&state, job, view.version).await?;
+        let object = job_object(&state, &view).await?;
         Ok(JobResponse::Job(Json(JobObject::clone(&object)), etag))
     }
 
@@ -208,23 +208,30 @@ pub enum JobResponse {
     ),
 }
 
-/// The job object at `version` (or newer), from this process's cache when it holds that
-/// version, else built from the projection and cached.
+/// The job object of `view`'s version: from this process's cache when it holds that version,
+/// else built from the cached page summaries plus the pages recorded since (see `job_cache`).
 pub(crate) async fn job_object(
     state: &AppState,
-    job: JobId,
-    version: u64,
+    view: &storage::JobView,
 ) -> Result<Arc<JobObject>, ApiError> {
-    if let Some(object) = state.job_objects.get(job, version) {
+    let job = view.id;
+    if let Some(object) = state.job_objects.object(job, view.version) {
         return Ok(object);
     }
-    let view = state
-        .store
-        .job_view(job, true)
-        .await?
-        .ok_or_else(ApiError::job_not_found)?;
-    let object = Arc::new(JobObject::from(&view));
-    state.job_objects.put(job, view.version, Arc::clone(&object));
+    let known = state.job_objects.known_pages(job);
+    let new_pages = state.store.pages_except(job, &known).await?;
+    let summaries = state.job_objects.add_pages(
+        job,
+        new_pages
+            .iter()
+            .map(|p| (p.index, PageSummary::from(p)))
+            .collect(),
+    );
+    let pages: Vec<&PageSummary> = summaries.iter().map(|s| s.as_ref()).collect();
+    let object = Arc::new(JobObject::build(view, &pages));
+    state
+        .job_objects
+        .put(job, view.version, Arc::clone(&object));
     Ok(object)
 }
 
@@ -474,7 +481,7 @@ async fn job_response(state: &AppState, job: JobId) -> Result<Json<JobObject>, A
         .job_view(job, false)
         .await?
         .ok_or_else(ApiError::job_not_found)?;
-    let object = job_object(state, job, view.version).await?;
+    let object = job_object(state, &view).await?;
     Ok(Json(JobObject::clone(&object)))
 }
 

@@ -303,6 +303,15 @@ async fn a_hundred_page_job_matches_its_full_replay() {
         .get_json(&format!("/api/v1/ocr/{uuid}/"), Some(&token))
         .await;
     assert_eq!(polled, done);
+    // The object polls built page by page while the job ran is the one built from scratch.
+    let fresh = api::export::render(
+        api::export::Format::Json,
+        &after,
+        &api::export::Inputs::default(),
+    )
+    .expect("json export");
+    let fresh: Value = serde_json::from_slice(&fresh).unwrap();
+    assert_eq!(polled, fresh, "incrementally cached = rebuilt");
 }
 
 /// Polls answer `304` to an unchanged job (its `ETag`), and a changed job gets a new `ETag`.

@@ -162,8 +162,16 @@ pub fn resolution(width: u32, height: u32, tagged_dpi: Option<f64>) -> Resolutio
 /// A PDF page's embedded scan, decoded as stored, with the resolution that follows from the page
 /// size: the same rule as an image file's tag (a 72 ppi "pixel per point" page is not believed
 /// and Tesseract estimates the resolution; a small image is upscaled).
+///
+/// The page's dpi stays the one its size implies (scaled with the image), believed or not, so
+/// exports keep the document's page size; only Tesseract is not told an unbelieved one.
 pub fn from_embedded(index: u32, image: DynamicImage, dpi: u32) -> PageImage {
-    prepare(index, image, Some(f64::from(dpi)))
+    let scale = resolution(image.width(), image.height(), Some(f64::from(dpi))).scale;
+    let mut page = prepare(index, image, Some(f64::from(dpi)));
+    if page.dpi_source == DpiSource::Assumed {
+        page.dpi = dpi.saturating_mul(scale).max(1);
+    }
+    page
 }
 
 /// Applies [`resolution`] to a decoded page.
