@@ -38,7 +38,17 @@ openapi:
     cargo run -q -p api --bin ocrchat -- openapi > openapi/openapi.json
 
 # Benchmarks: ocrchat's engines against the reference tools, printed side by side.
-bench: deps
+bench: deps && bench-service
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p workers --bench ocr
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p search --bench retrieval
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p workers --bench preprocess
+
+# Runs the real service (its own database, Redis namespace and port) beside tesseract, pdfimages,
+# pdftotext, OCRmyPDF and wrk in the same run and prints one table of ratios and goals. Arguments
+# go to bench/service.py: --quick skips the 500-page job, --only inline,wrk runs some sections.
+# The service end to end against the command-line tools (issue 10); `bench` runs it last.
+[positional-arguments]
+bench-service *ARGS: deps
+    bench/setup.sh
+    cargo build --release -p api
+    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" python3 bench/service.py --binary "$CARGO_TARGET_DIR/release/ocrchat" "$@"

@@ -74,11 +74,7 @@ impl JobCache {
 
     /// Adds new page summaries and the object of `version`; returns every summary in page
     /// order, for building that object.
-    pub fn add_pages(
-        &self,
-        job: JobId,
-        pages: Vec<(u32, PageSummary)>,
-    ) -> Vec<Arc<PageSummary>> {
+    pub fn add_pages(&self, job: JobId, pages: Vec<(u32, PageSummary)>) -> Vec<Arc<PageSummary>> {
         let mut entries = self.lock();
         entries.clock += 1;
         let now = entries.clock;

@@ -318,8 +318,11 @@ impl JobObject {
 
 impl From<&JobView> for JobObject {
     fn from(view: &JobView) -> Self {
-        let summaries: Vec<PageSummary> =
-            view.pages.iter().map(|p| PageSummary::from(&p.result)).collect();
+        let summaries: Vec<PageSummary> = view
+            .pages
+            .iter()
+            .map(|p| PageSummary::from(&p.result))
+            .collect();
         let pages: Vec<&PageSummary> = summaries.iter().collect();
         JobObject::build(view, &pages)
     }

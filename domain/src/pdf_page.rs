@@ -365,6 +365,11 @@ mod tests {
             serde_json::json!({"method": "embedded_image", "pixels": [2442, 3409]})
         );
         let back: PageSource = serde_json::from_value(json).unwrap();
-        assert_eq!(back, PageSource::EmbeddedImage { pixels: [2442, 3409] });
+        assert_eq!(
+            back,
+            PageSource::EmbeddedImage {
+                pixels: [2442, 3409]
+            }
+        );
     }
 }

@@ -138,6 +138,7 @@ impl Store {
 
     /// Moves an account to another plan.
     pub async fn set_plan(&self, id: AccountId, plan: Plan) -> Result<()> {
+        self.auth_cache.clear();
         let res = accounts::Entity::update_many()
             .col_expr(accounts::Column::Plan, Expr::value(plan.as_str()))
             .filter(accounts::Column::Id.eq(id.0))
@@ -171,7 +172,21 @@ impl Store {
     }
 
     /// The account a presented token belongs to; `None` for unknown, malformed or revoked tokens.
+    ///
+    /// A token authenticated in the last two seconds is not looked up again (see
+    /// `auth_cache`); revocations through this `Store` apply at once.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Account>> {
+        if let Some(account) = self.auth_cache.get(token.trim()) {
+            return Ok(Some(account));
+        }
+        let account = self.authenticate_uncached(token).await?;
+        if let Some(account) = &account {
+            self.auth_cache.put(token.trim(), account);
+        }
+        Ok(account)
+    }
+
+    async fn authenticate_uncached(&self, token: &str) -> Result<Option<Account>> {
         let Some((id, secret)) = parse_token(token.trim()) else {
             return Ok(None);
         };
@@ -191,6 +206,7 @@ impl Store {
     /// Issues a new token and revokes every other live token of the account, in that order, so
     /// the account is never without a working token.
     pub async fn rotate_token(&self, account: AccountId) -> Result<IssuedToken> {
+        self.auth_cache.clear();
         let issued = self.create_token(account).await?;
         api_tokens::Entity::update_many()
             .col_expr(
@@ -207,6 +223,7 @@ impl Store {
 
     /// Revokes every live token of an account; returns how many were revoked.
     pub async fn revoke_tokens(&self, account: AccountId) -> Result<u64> {
+        self.auth_cache.clear();
         let res = api_tokens::Entity::update_many()
             .col_expr(
                 api_tokens::Column::RevokedAt,

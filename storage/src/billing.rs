@@ -250,6 +250,8 @@ impl Store {
         credits: u64,
         note: &str,
     ) -> Result<()> {
+        // A plan may change with the balance: cached authentications carry the plan.
+        self.auth_cache.clear();
         let txn = self.db.begin().await?;
         let subject = Subject::account(account);
         lock_subject(&txn, &subject).await?;

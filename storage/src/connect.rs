@@ -29,6 +29,7 @@ impl Options {
 pub struct Store {
     pub(crate) db: DatabaseConnection,
     pub(crate) url: String,
+    pub(crate) auth_cache: crate::auth_cache::AuthCache,
 }
 
 impl Store {
@@ -46,6 +47,7 @@ impl Store {
         Ok(Store {
             db,
             url: options.database_url.clone(),
+            auth_cache: Default::default(),
         })
     }
 

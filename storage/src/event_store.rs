@@ -157,9 +157,9 @@ impl Store {
     where
         F: FnMut(&Job) -> domain::Result<Vec<JobEvent>>,
     {
-        let job = state.id.ok_or_else(|| {
-            Error::JobNotFound(JobId(uuid::Uuid::nil()))
-        })?;
+        let job = state
+            .id
+            .ok_or_else(|| Error::JobNotFound(JobId(uuid::Uuid::nil())))?;
         let mut attempt = 0;
         loop {
             let events = match decide(state) {

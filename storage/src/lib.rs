@@ -10,6 +10,7 @@
 //! whoever appends page events also feeds search, after the commit.
 
 pub mod accounts;
+mod auth_cache;
 pub mod billing;
 mod connect;
 pub mod conversations;

@@ -40,13 +40,15 @@ pub fn scanned_pdf(pages: &[ScanPage<'_>]) -> Vec<u8> {
     let mut images: Vec<&[u8]> = Vec::new();
     let image_of: Vec<usize> = pages
         .iter()
-        .map(|p| match images.iter().position(|i| std::ptr::eq(*i, p.jpeg)) {
-            Some(at) => at,
-            None => {
-                images.push(p.jpeg);
-                images.len() - 1
-            }
-        })
+        .map(
+            |p| match images.iter().position(|i| std::ptr::eq(*i, p.jpeg)) {
+                Some(at) => at,
+                None => {
+                    images.push(p.jpeg);
+                    images.len() - 1
+                }
+            },
+        )
         .collect();
     let image_id = |i: usize| 3 + i;
     let page_id = |p: usize| 3 + images.len() + 2 * p;
@@ -118,7 +120,9 @@ pub fn scanned_pdf(pages: &[ScanPage<'_>]) -> Vec<u8> {
         );
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes(),
+    );
     for offset in &offsets {
         out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
     }
@@ -134,34 +138,9 @@ pub fn scanned_pdf(pages: &[ScanPage<'_>]) -> Vec<u8> {
 
 /// Width and height from a JPEG's frame header.
 pub fn jpeg_size(data: &[u8]) -> Option<(u32, u32)> {
-    frame_header(data).map(|h| {
-        (
-            u32::from(u16::from_be_bytes([h[7], h[8]])),
-            u32::from(u16::from_be_bytes([h[5], h[6]])),
-        )
-    })
+    api::export::pdf::jpeg_frame(data).map(|(w, h, _)| (w, h))
 }
 
 fn jpeg_components(data: &[u8]) -> Option<u8> {
-    frame_header(data).map(|h| h[9])
-}
-
-/// The SOFn segment, from its marker on.
-fn frame_header(data: &[u8]) -> Option<&[u8]> {
-    if data.get(..2)? != [0xFF, 0xD8] {
-        return None;
-    }
-    let mut i = 2;
-    while i + 4 <= data.len() {
-        if data[i] != 0xFF {
-            return None;
-        }
-        let marker = data[i + 1];
-        let length = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
-        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            return data.get(i..i + 10);
-        }
-        i += 2 + length;
-    }
-    None
+    api::export::pdf::jpeg_frame(data).map(|(_, _, c)| c)
 }

@@ -23,8 +23,8 @@ use domain::{
 };
 use futures::StreamExt;
 use std::{collections::HashSet, sync::Arc};
-use tokio::sync::Mutex;
 use storage::{page_images::PageImageBlob, Store};
+use tokio::sync::Mutex;
 
 /// Tuning for the processor.
 #[derive(Debug, Clone)]
@@ -383,8 +383,7 @@ impl Processor {
             append_ms = started.elapsed().as_secs_f64() * 1000.0,
             "page recorded"
         );
-        match appended
-        {
+        match appended {
             Ok(_) => Ok(()),
             Err(domain::Error::JobFinished(_) | domain::Error::JobErased(_)) => {
                 Err(ProcessError::EndedElsewhere)
@@ -425,15 +424,18 @@ impl Processor {
         };
         let (pdf, kind, force_ocr) = (Arc::clone(&self.pdf), plan.kind, plan.force_ocr);
         let limits = self.options.limits.clone();
-        let read = tokio::task::spawn_blocking(move || read_page(source, kind, page.0, &pdf, &limits, force_ocr))
-            .await
-            .map_err(|e| ProcessError::Join(e.to_string()))??;
-        let (image, page_source) = match read {
-            Read::Image(image, source) => (image, source),
-            Read::Text(mut result, image) => {
+        let read = tokio::task::spawn_blocking(move || {
+            read_page(source, kind, page.0, &pdf, &limits, force_ocr)
+        })
+        .await
+        .map_err(|e| ProcessError::Join(e.to_string()))??;
+        let (image, page_source, jpeg) = match read {
+            Read::Image(image, source, jpeg) => (image, source, jpeg),
+            Read::Text(result, image) => {
+                let mut result = *result;
                 // Born-digital: the text layer is the text; only the page image is kept.
                 self.label_text_page(&mut result, &plan.language);
-                self.keep_page_image(job, &image).await?;
+                self.keep_page_image(job, &image, None).await?;
                 return self.translated(result, translator, page).await;
             }
         };
@@ -445,14 +447,14 @@ impl Processor {
         let (upright, first_reading) = if named {
             let (read, ()) = tokio::try_join!(
                 self.read_named(image.clone(), plan),
-                self.keep_page_image(job, &image)
+                self.keep_page_image(job, &image, jpeg)
             )?;
             if domain::reading::orientation_in_doubt(&read) {
                 let upright = auto::orient(&self.pool, image, plan.priority).await?;
                 if upright.rotation == 0 {
                     (upright, Some(read))
                 } else {
-                    self.keep_page_image(job, &upright.image).await?;
+                    self.keep_page_image(job, &upright.image, None).await?;
                     (upright, None)
                 }
             } else {
@@ -465,7 +467,8 @@ impl Processor {
             }
         } else {
             let upright = auto::orient(&self.pool, image, plan.priority).await?;
-            self.keep_page_image(job, &upright.image).await?;
+            let unturned = jpeg.filter(|_| upright.rotation == 0);
+            self.keep_page_image(job, &upright.image, unturned).await?;
             (upright, None)
         };
         let image = upright.image.clone();
@@ -524,9 +527,15 @@ impl Processor {
     }
 
     /// Reads a page with the languages the job named.
-    async fn read_named(&self, image: PageImage, plan: &PagePlan) -> Result<PageResult, ProcessError> {
+    async fn read_named(
+        &self,
+        image: PageImage,
+        plan: &PagePlan,
+    ) -> Result<PageResult, ProcessError> {
         let LanguageSpec::Named(names) = &plan.language else {
-            return Err(ProcessError::Join("read_named needs named languages".into()));
+            return Err(ProcessError::Join(
+                "read_named needs named languages".into(),
+            ));
         };
         self.pool
             .recognize(OcrRequest {
@@ -540,11 +549,29 @@ impl Processor {
 
     /// Keeps the page image for exports (the searchable PDF), since the upload is deleted when
     /// the job ends: the upright image, so the stored page and the boxes share one frame.
-    async fn keep_page_image(&self, job: JobId, image: &PageImage) -> Result<(), ProcessError> {
-        let image = image.clone();
-        let blob = tokio::task::spawn_blocking(move || encode_page_image(&image))
-            .await
-            .map_err(|e| ProcessError::Join(e.to_string()))?;
+    /// `jpeg` is the file's own JPEG of exactly these pixels, stored as it is when given.
+    async fn keep_page_image(
+        &self,
+        job: JobId,
+        image: &PageImage,
+        jpeg: Option<Vec<u8>>,
+    ) -> Result<(), ProcessError> {
+        let blob = match jpeg {
+            Some(data) => PageImageBlob {
+                index: image.index,
+                mime: "image/jpeg".into(),
+                width: image.image.width(),
+                height: image.image.height(),
+                dpi: image.dpi,
+                data,
+            },
+            None => {
+                let image = image.clone();
+                tokio::task::spawn_blocking(move || encode_page_image(&image))
+                    .await
+                    .map_err(|e| ProcessError::Join(e.to_string()))?
+            }
+        };
         self.store.put_page_image(job, &blob).await?;
         Ok(())
     }
@@ -555,11 +582,8 @@ impl Processor {
         match language {
             LanguageSpec::Named(names) => result.language = names.join("+"),
             LanguageSpec::Auto => {
-                let found = crate::engine::detect::detect_languages(
-                    &result.text,
-                    None,
-                    &self.installed,
-                );
+                let found =
+                    crate::engine::detect::detect_languages(&result.text, None, &self.installed);
                 if let Some(found) = found {
                     result.language = found.languages.join("+");
                     result.detection = Some(domain::Detection {
@@ -660,10 +684,11 @@ enum Source {
     Image(Arc<Vec<u8>>),
 }
 
-/// A page read from its file: an image to recognise, or a born-digital page already read.
+/// A page read from its file: an image to recognise (with the JPEG of exactly its pixels, when
+/// the file holds one), or a born-digital page already read.
 enum Read {
-    Image(PageImage, PageSource),
-    Text(PageResult, PageImage),
+    Image(PageImage, PageSource, Option<Vec<u8>>),
+    Text(Box<PageResult>, PageImage),
 }
 
 /// Reads page `index` of the upload (blocking: PDFs on the pdfium thread, images decoded here).
@@ -678,7 +703,7 @@ fn read_page(
     let session = match source {
         Source::Image(bytes) => {
             let image = render_page(&bytes, kind, index, pdf, limits)?;
-            return Ok(Read::Image(image, PageSource::Decoded));
+            return Ok(Read::Image(image, PageSource::Decoded, None));
         }
         Source::Pdf(session) => session,
     };
@@ -690,16 +715,25 @@ fn read_page(
         .read_page(index, force_ocr, pixels)
         .map_err(InputError::from_pdf)?;
     Ok(match output {
-        PdfPageOutput::Text { result, image } => Read::Text(
-            result.clone(),
-            PageImage {
-                index,
-                image,
-                dpi: result.dpi,
-                dpi_source: raster::DpiSource::Rendered,
-            },
-        ),
-        PdfPageOutput::Image { image, dpi, source } => {
+        PdfPageOutput::Text { result, image } => {
+            let dpi = result.dpi;
+            Read::Text(
+                result,
+                PageImage {
+                    index,
+                    image,
+                    dpi,
+                    dpi_source: raster::DpiSource::Rendered,
+                },
+            )
+        }
+        PdfPageOutput::Image {
+            image,
+            dpi,
+            source,
+            jpeg,
+        } => {
+            let (width, height) = (image.width(), image.height());
             let page = match source {
                 PageSource::EmbeddedImage { .. } => raster::from_embedded(index, image, dpi),
                 _ => PageImage {
@@ -709,7 +743,9 @@ fn read_page(
                     dpi_source: raster::DpiSource::Rendered,
                 },
             };
-            Read::Image(page, source)
+            // An upscaled page is no longer the stored JPEG's pixels.
+            let unchanged = (page.image.width(), page.image.height()) == (width, height);
+            Read::Image(page, source, jpeg.filter(|_| unchanged))
         }
     })
 }

@@ -145,7 +145,6 @@ pub async fn run(
     sweep.abort();
 }
 
-
 fn backoff() -> Option<tower_backoff::ExponentialBackoff> {
     ExponentialBackoffMaker::new(
         Duration::from_millis(500),
@@ -220,7 +219,11 @@ async fn run_lane(
 ) {
     supervise("worker", shutdown, |generation, backoff, stop| {
         WorkerBuilder::new(format!("{}-{lane:?}-{generation}", options.name))
-            .backend(queue.storage(lane).poll_with_stream(queue.wake(lane).clone()))
+            .backend(
+                queue
+                    .storage(lane)
+                    .poll_with_stream(queue.wake(lane).clone()),
+            )
             // concurrency before retry: the other order hung without retrying (SETUP-NOTES).
             .concurrency(options.concurrency)
             .retry(

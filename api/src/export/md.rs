@@ -14,8 +14,8 @@ use crate::export::{
 use domain::Table;
 use storage::JobView;
 
-/// Separator between pages.
-pub const PAGE_RULE: &str = "\n\n---\n\n";
+/// Between pages: the job Markdown's own separator.
+pub use domain::markdown::PAGE_RULE;
 
 /// Renders the Markdown.
 pub fn render(view: &JobView) -> Vec<u8> {

@@ -266,9 +266,9 @@ pub fn write<W: Write>(
         drop(image);
         let mut content = String::new();
         if drawn {
-            let _ = write!(
+            let _ = writeln!(
                 content,
-                "q {} 0 0 {} 0 0 cm /Im0 Do Q\n",
+                "q {} 0 0 {} 0 0 cm /Im0 Do Q",
                 num(width_pt),
                 num(height_pt)
             );
@@ -595,8 +595,9 @@ fn num(value: f32) -> String {
     }
 }
 
-/// The number of colour components of a baseline or progressive JPEG, from its frame header.
-fn jpeg_components(data: &[u8]) -> Option<u8> {
+/// Width, height and number of colour components of a baseline or progressive JPEG, from its
+/// frame header; `None` for anything else.
+pub fn jpeg_frame(data: &[u8]) -> Option<(u32, u32, u8)> {
     if data.get(..2)? != [0xFF, 0xD8] {
         return None;
     }
@@ -609,11 +610,18 @@ fn jpeg_components(data: &[u8]) -> Option<u8> {
         let length = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
         // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame header.
         if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            return data.get(i + 9).copied();
+            let header = data.get(i..i + 10)?;
+            let height = u32::from(u16::from_be_bytes([header[5], header[6]]));
+            let width = u32::from(u16::from_be_bytes([header[7], header[8]]));
+            return Some((width, height, header[9]));
         }
         i += 2 + length;
     }
     None
+}
+
+fn jpeg_components(data: &[u8]) -> Option<u8> {
+    jpeg_frame(data).map(|(_, _, components)| components)
 }
 
 /// The text layer of a page: one text object, each line at its own size, each word on its box.

@@ -82,12 +82,11 @@ impl DownloadApi {
                 disposition,
             });
         }
-        let bytes = tokio::task::spawn_blocking(move || {
-            export::render(format, &view, &Inputs::default())
-        })
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::internal(&e))?;
+        let bytes =
+            tokio::task::spawn_blocking(move || export::render(format, &view, &Inputs::default()))
+                .await
+                .map_err(|e| ApiError::internal(&e))?
+                .map_err(|e| ApiError::internal(&e))?;
         Ok(Download {
             body: poem::Body::from(bytes),
             content_type: format.content_type(),

@@ -189,6 +189,8 @@ impl OcrApi {
 }
 
 /// The answer to a poll.
+// Built once per request and serialized at once: boxing the job object would only add a move.
+#[allow(clippy::large_enum_variant)]
 #[derive(poem_openapi::ApiResponse)]
 pub enum JobResponse {
     /// The job.

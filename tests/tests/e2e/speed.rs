@@ -8,9 +8,9 @@ use image::ImageFormat;
 use serde_json::Value;
 use std::{path::Path, process::Command, time::Duration};
 use tests::{
-    corpus,
+    corpus, job_id,
     pdf::{scanned_pdf, ScanPage},
-    job_id, Spawn, TestApp,
+    Spawn, TestApp,
 };
 use workers::engine::score;
 
@@ -40,7 +40,13 @@ fn born_digital_pdf(text: &str, scratch: &Scratch) -> Vec<u8> {
             "-env:UserInstallation=file://{}",
             scratch.0.join("lo-profile").display()
         ))
-        .args(["--headless", "--norestore", "--convert-to", "pdf", "--outdir"])
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
         .arg(&scratch.0)
         .arg(&source)
         .output()
@@ -74,7 +80,10 @@ fn collapse(text: &str) -> String {
 }
 
 fn events_of(job: &Value) -> String {
-    format!("/api/v1/ocr/{}/events/?full=true", job["uuid"].as_str().unwrap())
+    format!(
+        "/api/v1/ocr/{}/events/?full=true",
+        job["uuid"].as_str().unwrap()
+    )
 }
 
 const LETTER: &str = "Invoice 2026-114\n\nAcme Widgets Ltd., 12 Harbour Road, Portsmouth\n\n\
@@ -104,8 +113,14 @@ async fn born_digital_pages_take_their_text_layer_unless_ocr_is_forced() {
         "the text layer, word for word"
     );
     // Boxes are in the page image's pixels, and the page image exists (exports work).
-    let (width, height) = (page["width"].as_u64().unwrap(), page["height"].as_u64().unwrap());
-    assert!(width > 1000 && height > 1500, "a 150 dpi A4 page: {width}x{height}");
+    let (width, height) = (
+        page["width"].as_u64().unwrap(),
+        page["height"].as_u64().unwrap(),
+    );
+    assert!(
+        width > 1000 && height > 1500,
+        "a 150 dpi A4 page: {width}x{height}"
+    );
     for block in page["blocks"].as_array().unwrap() {
         let b: Vec<u64> = block["bbox"]
             .as_array()
@@ -113,7 +128,10 @@ async fn born_digital_pages_take_their_text_layer_unless_ocr_is_forced() {
             .iter()
             .map(|v| v.as_u64().unwrap())
             .collect();
-        assert!(b[0] < b[2] && b[1] < b[3] && b[2] <= width && b[3] <= height, "{b:?}");
+        assert!(
+            b[0] < b[2] && b[1] < b[3] && b[2] <= width && b[3] <= height,
+            "{b:?}"
+        );
     }
     let (_, events) = app.get_json(&events_of(&job), None).await;
     let recorded = events["events"]
@@ -144,7 +162,12 @@ async fn born_digital_pages_take_their_text_layer_unless_ocr_is_forced() {
     );
 
     let (status, forced) = app
-        .submit(pdf, "letter.pdf", &[("force_ocr", "true"), ("language", "en")], None)
+        .submit(
+            pdf,
+            "letter.pdf",
+            &[("force_ocr", "true"), ("language", "en")],
+            None,
+        )
         .await;
     assert_eq!(status, 200, "{forced}");
     assert_eq!(forced["pages"][0]["engine"], "tesseract");
@@ -225,6 +248,10 @@ async fn phone_scanner_pdfs_are_read_from_their_own_pixels_page_by_page() {
         .unwrap()
         .expect("page image kept");
     assert_eq!((blob.width, blob.height), (w, h), "{uuid}");
+    assert!(
+        blob.data == jpeg,
+        "the scan's own JPEG is kept, not encoded again"
+    );
 }
 
 /// An idle worker is woken by the push itself: with heartbeats and the unprompted look at the
@@ -244,7 +271,12 @@ async fn an_idle_worker_is_woken_by_the_push_not_by_its_heartbeat() {
     for _ in 0..3 {
         let started = std::time::Instant::now();
         let (status, job) = app
-            .submit(encode(&tiny_page(), ImageFormat::Png), "tiny.png", &[("language", "de")], None)
+            .submit(
+                encode(&tiny_page(), ImageFormat::Png),
+                "tiny.png",
+                &[("language", "de")],
+                None,
+            )
             .await;
         assert_eq!(status, 200, "{job}");
         assert_eq!(job["status"], "done", "{job}");
@@ -293,12 +325,19 @@ async fn a_hundred_page_job_matches_its_full_replay() {
     indexes.sort_unstable();
     assert_eq!(indexes, (0..100).collect::<Vec<_>>(), "each page once");
     let full = Job::replay(id, events.iter().map(|r| &r.event));
-    assert_eq!(store.load_job(id).await.unwrap(), full, "compact load = full replay");
+    assert_eq!(
+        store.load_job(id).await.unwrap(),
+        full,
+        "compact load = full replay"
+    );
 
     let before = store.job_view(id, true).await.unwrap().unwrap();
     assert_eq!(store.rebuild_job(id).await.unwrap(), events.len());
     let after = store.job_view(id, true).await.unwrap().unwrap();
-    assert_eq!(before, after, "projections rebuilt from events are identical");
+    assert_eq!(
+        before, after,
+        "projections rebuilt from events are identical"
+    );
     let (_, polled) = app
         .get_json(&format!("/api/v1/ocr/{uuid}/"), Some(&token))
         .await;
@@ -319,7 +358,12 @@ async fn a_hundred_page_job_matches_its_full_replay() {
 async fn polls_of_an_unchanged_job_are_not_modified() {
     let app = TestApp::spawn().await;
     let (status, job) = app
-        .submit(encode(&tiny_page(), ImageFormat::Png), "tiny.png", &[("language", "de")], None)
+        .submit(
+            encode(&tiny_page(), ImageFormat::Png),
+            "tiny.png",
+            &[("language", "de")],
+            None,
+        )
         .await;
     assert_eq!(status, 200, "{job}");
     let url = app.url(&format!("/api/v1/ocr/{}/", job["uuid"].as_str().unwrap()));

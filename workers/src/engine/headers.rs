@@ -54,6 +54,9 @@ pub(crate) fn scan_png(bytes: &[u8]) -> Result<PngScan, &'static str> {
 pub(crate) struct JpegScan {
     /// Resolution from the JFIF header, when its unit is inches or centimetres.
     pub dpi: Option<f64>,
+    /// Width, height and colour components from the frame header (`SOFn`), if one came before
+    /// the first scan.
+    pub frame: Option<(u32, u32, u8)>,
 }
 
 /// Walks a JPEG's marker segments to the first scan, reading the JFIF density, then requires an
@@ -66,6 +69,7 @@ pub(crate) fn scan_jpeg(bytes: &[u8]) -> Result<JpegScan, &'static str> {
     const TRUNCATED: &str = "the file ends before the image data is complete (it was cut short)";
     let mut pos = 2usize; // after SOI
     let mut dpi = None;
+    let mut frame = None;
     loop {
         // Markers may be preceded by any number of 0xFF fill bytes.
         while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
@@ -102,6 +106,15 @@ pub(crate) fn scan_jpeg(bytes: &[u8]) -> Result<JpegScan, &'static str> {
                 _ => None,
             };
         }
+        // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame header.
+        if (0xC0..=0xCF).contains(&marker)
+            && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
+            && segment.len() >= 6
+        {
+            let height = u32::from(u16::from_be_bytes([segment[1], segment[2]]));
+            let width = u32::from(u16::from_be_bytes([segment[3], segment[4]]));
+            frame = Some((width, height, segment[5]));
+        }
         pos += length;
         if marker == 0xDA {
             break;
@@ -109,7 +122,7 @@ pub(crate) fn scan_jpeg(bytes: &[u8]) -> Result<JpegScan, &'static str> {
     }
     let has_end = bytes[pos..].windows(2).any(|w| w == [0xFF, 0xD9]);
     if has_end {
-        Ok(JpegScan { dpi })
+        Ok(JpegScan { dpi, frame })
     } else {
         Err(TRUNCATED)
     }

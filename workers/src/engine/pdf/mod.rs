@@ -108,7 +108,6 @@ pub struct RenderedPage {
     pub dpi: u32,
 }
 
-
 /// Work for the pdfium thread: a closure over the open documents.
 type Work = Box<dyn FnOnce(&mut Documents<'_>) + Send>;
 
@@ -379,7 +378,9 @@ struct SessionInner {
 
 impl std::fmt::Debug for SessionInner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PdfSession").field("key", &self.key).finish()
+        f.debug_struct("PdfSession")
+            .field("key", &self.key)
+            .finish()
     }
 }
 
@@ -481,11 +482,12 @@ pub(crate) fn render(
         page.render_into_bitmap_with_config(&mut bitmap, &config)
             .map_err(render_error)?;
     }
-    let image =
-        image_from_bgr(&buffer, size.width, size.height, stride).ok_or_else(|| PdfError::Render {
+    let image = image_from_bgr(&buffer, size.width, size.height, stride).ok_or_else(|| {
+        PdfError::Render {
             index,
             detail: "pdfium returned a bitmap of unexpected size".into(),
-        })?;
+        }
+    })?;
     Ok(RenderedPage {
         image,
         dpi: size.dpi,
@@ -572,7 +574,12 @@ fn open_error(err: PdfiumError) -> PdfError {
 
 /// Converts padded BGR rows (pdfium aligns rows to 4 bytes) to a tight image: grey when every
 /// pixel has equal channels, RGB otherwise.
-pub(crate) fn image_from_bgr(raw: &[u8], width: u32, height: u32, stride: usize) -> Option<DynamicImage> {
+pub(crate) fn image_from_bgr(
+    raw: &[u8],
+    width: u32,
+    height: u32,
+    stride: usize,
+) -> Option<DynamicImage> {
     let (w, h) = (width as usize, height as usize);
     if w == 0 || h == 0 || stride < w * 3 || raw.len() < stride * h {
         return None;

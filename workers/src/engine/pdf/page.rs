@@ -12,8 +12,7 @@ use domain::{
 use image::DynamicImage;
 use pdfium_render::prelude::{
     PdfPage, PdfPageObject, PdfPageObjectCommon, PdfPageObjectType, PdfPageObjectsCommon,
-    PdfPageRenderRotation,
-    PdfPageTextRenderMode, PdfRenderConfig,
+    PdfPageRenderRotation, PdfPageTextRenderMode, PdfRenderConfig,
 };
 
 /// The engine name of pages whose text came from their text layer.
@@ -30,12 +29,16 @@ pub enum PdfPageOutput {
         dpi: u32,
         /// How it was obtained.
         source: PageSource,
+        /// The scan's JPEG as stored in the PDF, when `image` is exactly its pixels (a grey or
+        /// RGB image with no filter but `DCTDecode`): kept for exports as it is, instead of
+        /// encoding the same pixels again.
+        jpeg: Option<Vec<u8>>,
     },
     /// A born-digital page: text, words and boxes from the text layer, plus the page image
     /// the boxes refer to (kept for exports).
     Text {
         /// The page result, confidence 1.0 everywhere.
-        result: PageResult,
+        result: Box<PageResult>,
         /// The rendered page, the frame of `result`'s boxes.
         image: DynamicImage,
     },
@@ -62,11 +65,10 @@ impl PdfSession {
             let (traits, chars) = measure(page, index)?;
             match plan_pdf_page(&traits, force_ocr) {
                 PdfPagePlan::TextLayer { dpi } => {
-                    let rendered =
-                        render(page, index, dpi, limits.max_pixels, limits.max_side)?;
+                    let rendered = render(page, index, dpi, limits.max_pixels, limits.max_side)?;
                     let result = text_page(page, index, &chars, &rendered.image, rendered.dpi)?;
                     Ok(PdfPageOutput::Text {
-                        result,
+                        result: Box::new(result),
                         image: rendered.image,
                     })
                 }
@@ -97,6 +99,7 @@ fn rendered(
         image: page.image,
         dpi: page.dpi,
         source: PageSource::Rendered { dpi: page.dpi },
+        jpeg: None,
     })
 }
 
@@ -222,9 +225,10 @@ fn placement(
     );
     let clipped_w = (right.min(width_pt) - left.max(0.0)).max(0.0);
     let clipped_h = (top.min(height_pt) - bottom.max(0.0)).max(0.0);
-    let upright = object.matrix().ok().is_some_and(|m| {
-        m.b().abs() < 1e-3 && m.c().abs() < 1e-3 && m.a() > 0.0 && m.d() > 0.0
-    });
+    let upright = object
+        .matrix()
+        .ok()
+        .is_some_and(|m| m.b().abs() < 1e-3 && m.c().abs() < 1e-3 && m.a() > 0.0 && m.d() > 0.0);
     Some(ImagePlacement {
         pixel_width: u32::try_from(pixel_width).ok()?,
         pixel_height: u32::try_from(pixel_height).ok()?,
@@ -273,12 +277,27 @@ fn embedded_scan(
     let dpi = (f64::from(width) / (traits.width_pt / POINTS_PER_INCH))
         .round()
         .clamp(1.0, 10_000.0) as u32;
+    let filters = image.filters();
+    let only_dct = filters.len() == 1
+        && filters
+            .get(0)
+            .is_ok_and(|f| f.name() == "DCTDecode" || f.name() == "DCT");
+    let jpeg = only_dct
+        .then(|| image.get_raw_image_data().ok())
+        .flatten()
+        .filter(|data| {
+            crate::engine::headers::scan_jpeg(data)
+                .ok()
+                .and_then(|scan| scan.frame)
+                .is_some_and(|(w, h, c)| (w, h) == (width, height) && (c == 1 || c == 3))
+        });
     Ok(Some(PdfPageOutput::Image {
         image: decoded,
         dpi,
         source: PageSource::EmbeddedImage {
             pixels: [width, height],
         },
+        jpeg,
     }))
 }
 
@@ -313,7 +332,11 @@ fn bitmap_image(bitmap: &pdfium_render::prelude::PdfBitmap<'_>) -> Option<Dynami
             let bgr: Vec<u8> = raw
                 .chunks_exact(stride)
                 .take(h)
-                .flat_map(|row| row[..w * 4].chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]))
+                .flat_map(|row| {
+                    row[..w * 4]
+                        .chunks_exact(4)
+                        .flat_map(|p| [p[0], p[1], p[2]])
+                })
                 .collect();
             image_from_bgr(&bgr, width, height, w * 3)
         }
@@ -337,8 +360,8 @@ impl Frame {
         let scale = f64::from(image.width()) / f64::from(page.width().value).max(1.0);
         // Where the page's origin lands: pdfium's own transform, so crop boxes that do not start
         // at (0, 0) place words right.
-        let config = PdfRenderConfig::new()
-            .set_target_size(image.width() as i32, image.height() as i32);
+        let config =
+            PdfRenderConfig::new().set_target_size(image.width() as i32, image.height() as i32);
         let origin = page.pixels_to_points(0, 0, &config).ok();
         let (left, top) = origin.map_or((0.0, f64::from(page.height().value)), |(x, y)| {
             (f64::from(x.value), f64::from(y.value))
@@ -434,10 +457,11 @@ fn text_page(
     let mut block_lines: Vec<Line> = Vec::new();
     let mut last: Option<(f32, f32, f32)> = None; // (bottom, top, left) of the previous line
     for words in lines {
-        let (bottom, top, left) = words.iter().fold(
-            (f32::MAX, f32::MIN, f32::MAX),
-            |(b, t, l), w| (b.min(w.bottom), t.max(w.top), l.min(w.left)),
-        );
+        let (bottom, top, left) = words
+            .iter()
+            .fold((f32::MAX, f32::MIN, f32::MAX), |(b, t, l), w| {
+                (b.min(w.bottom), t.max(w.top), l.min(w.left))
+            });
         if let Some((prev_bottom, prev_top, _)) = last {
             let height = (prev_top - prev_bottom).abs().max(1.0);
             let gap = prev_bottom - top;
