@@ -443,10 +443,13 @@ impl Processor {
         // stored meanwhile, and orientation is checked only when that reading is in doubt
         // (`domain::reading`): OSD costs as much as reading. Otherwise OSD comes first (`auto`
         // picks its model from the script; the vision model wants the upright page).
-        let named = vision.is_none() && matches!(plan.language, LanguageSpec::Named(_));
-        let (upright, first_reading) = if named {
+        let named = match (&plan.language, vision) {
+            (LanguageSpec::Named(names), None) => Some(names),
+            _ => None,
+        };
+        let (upright, first_reading) = if let Some(names) = named {
             let (read, ()) = tokio::try_join!(
-                self.read_named(image.clone(), plan),
+                self.read_named(image.clone(), names, plan.priority),
                 self.keep_page_image(job, &image, jpeg)
             )?;
             if domain::reading::orientation_in_doubt(&read) {
@@ -497,7 +500,9 @@ impl Processor {
                 return Ok(read);
             }
             match &plan.language {
-                LanguageSpec::Named(_) => self.read_named(image.clone(), plan).await,
+                LanguageSpec::Named(names) => {
+                    self.read_named(image.clone(), names, plan.priority).await
+                }
                 LanguageSpec::Auto => auto::recognize_auto(
                     &self.pool,
                     image.clone(),
@@ -530,18 +535,14 @@ impl Processor {
     async fn read_named(
         &self,
         image: PageImage,
-        plan: &PagePlan,
+        names: &[String],
+        priority: u8,
     ) -> Result<PageResult, ProcessError> {
-        let LanguageSpec::Named(names) = &plan.language else {
-            return Err(ProcessError::Join(
-                "read_named needs named languages".into(),
-            ));
-        };
         self.pool
             .recognize(OcrRequest {
                 image,
                 languages: names.join("+"),
-                priority: plan.priority,
+                priority,
             })
             .await
             .map_err(ProcessError::from)

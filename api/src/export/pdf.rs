@@ -438,15 +438,14 @@ impl<W: Write> Writer<W> {
         let Ok(decoded) = image::load_from_memory(&image.data) else {
             return Ok(false);
         };
+        let (width, height) = (decoded.width(), decoded.height());
         let (colour, pixels) = match decoded {
             image::DynamicImage::ImageLuma8(grey) => ("/DeviceGray", grey.into_raw()),
             other => ("/DeviceRGB", other.to_rgb8().into_raw()),
         };
         let dict = format!(
-            "/Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace {colour} \
-             /BitsPerComponent 8 ",
-            decoded_width(&image.data).unwrap_or(width),
-            decoded_height(&image.data).unwrap_or(height)
+            "/Type /XObject /Subtype /Image /Width {width} /Height {height} \
+             /ColorSpace {colour} /BitsPerComponent 8 "
         );
         self.stream(id, &dict, &pixels, true)?;
         Ok(true)
@@ -524,24 +523,6 @@ impl<W: Write> Writer<W> {
         self.put(table.as_bytes())?;
         self.out.flush()
     }
-}
-
-fn decoded_width(data: &[u8]) -> Option<u32> {
-    image::ImageReader::new(io::Cursor::new(data))
-        .with_guessed_format()
-        .ok()?
-        .into_dimensions()
-        .ok()
-        .map(|(w, _)| w)
-}
-
-fn decoded_height(data: &[u8]) -> Option<u32> {
-    image::ImageReader::new(io::Cursor::new(data))
-        .with_guessed_format()
-        .ok()?
-        .into_dimensions()
-        .ok()
-        .map(|(_, h)| h)
 }
 
 /// The `ToUnicode` CMap of a subset: glyph id → the character it shows.

@@ -2,7 +2,7 @@
 //! read from their own pixels, born-digital pages from their text layer, and a cost per page
 //! that does not grow with the page index (a compact state that replays like the full history).
 
-use crate::support::{encode, tiny_page};
+use crate::support::{encode, soffice_convert, tiny_page, Scratch};
 use domain::{Job, JobEvent};
 use image::ImageFormat;
 use serde_json::Value;
@@ -14,50 +14,10 @@ use tests::{
 };
 use workers::engine::score;
 
-/// A scratch directory removed afterwards.
-struct Scratch(std::path::PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        let dir = std::env::temp_dir().join(format!("ocrchat-speed-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Prints a text file to PDF with headless LibreOffice (a born-digital document).
 fn born_digital_pdf(text: &str, scratch: &Scratch) -> Vec<u8> {
-    let source = scratch.0.join("letter.txt");
-    std::fs::write(&source, text).expect("write text");
-    let output = Command::new("soffice")
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            scratch.0.join("lo-profile").display()
-        ))
-        .args([
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-        ])
-        .arg(&scratch.0)
-        .arg(&source)
-        .output()
-        .expect("soffice runs (libreoffice-writer-nogui, installed by scripts/deps.sh)");
-    let pdf = scratch.0.join("letter.pdf");
-    assert!(
-        pdf.is_file(),
-        "LibreOffice printed nothing: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    std::fs::read(pdf).expect("read pdf")
+    let source = scratch.write("letter.txt", text.as_bytes());
+    std::fs::read(soffice_convert(&source, "pdf", "pdf", scratch)).expect("read pdf")
 }
 
 /// `pdftotext -raw` of a file, white space collapsed: the reference text of a born-digital PDF.
@@ -86,6 +46,13 @@ fn events_of(job: &Value) -> String {
     )
 }
 
+/// Submits a few printed lines (read in a fraction of a second), anonymously.
+async fn submit_tiny(app: &TestApp) -> (u16, Value) {
+    let png = encode(&tiny_page(), ImageFormat::Png);
+    app.submit(png, "tiny.png", &[("language", "de")], None)
+        .await
+}
+
 const LETTER: &str = "Invoice 2026-114\n\nAcme Widgets Ltd., 12 Harbour Road, Portsmouth\n\n\
 Dear Ms. Okafor,\n\nThank you for your order of 14 November. We enclose the invoice for \
 the 250 brass hinges (item H-77) and the 40 packs of screws (item S-3), totalling \
@@ -98,7 +65,7 @@ Kind regards,\nJonathan Pryce\nAccounts department\n";
 async fn born_digital_pages_take_their_text_layer_unless_ocr_is_forced() {
     let scratch = Scratch::new();
     let pdf = born_digital_pdf(LETTER, &scratch);
-    let path = scratch.0.join("letter.pdf");
+    let path = scratch.write("letter.pdf", &pdf);
     let app = TestApp::spawn().await;
 
     let (status, job) = app.submit(pdf.clone(), "letter.pdf", &[], None).await;
@@ -270,14 +237,7 @@ async fn an_idle_worker_is_woken_by_the_push_not_by_its_heartbeat() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     for _ in 0..3 {
         let started = std::time::Instant::now();
-        let (status, job) = app
-            .submit(
-                encode(&tiny_page(), ImageFormat::Png),
-                "tiny.png",
-                &[("language", "de")],
-                None,
-            )
-            .await;
+        let (status, job) = submit_tiny(&app).await;
         assert_eq!(status, 200, "{job}");
         assert_eq!(job["status"], "done", "{job}");
         assert!(
@@ -357,14 +317,7 @@ async fn a_hundred_page_job_matches_its_full_replay() {
 #[tokio::test(flavor = "multi_thread")]
 async fn polls_of_an_unchanged_job_are_not_modified() {
     let app = TestApp::spawn().await;
-    let (status, job) = app
-        .submit(
-            encode(&tiny_page(), ImageFormat::Png),
-            "tiny.png",
-            &[("language", "de")],
-            None,
-        )
-        .await;
+    let (status, job) = submit_tiny(&app).await;
     assert_eq!(status, 200, "{job}");
     let url = app.url(&format!("/api/v1/ocr/{}/", job["uuid"].as_str().unwrap()));
     let first = app.http.get(&url).send().await.unwrap();

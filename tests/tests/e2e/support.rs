@@ -1,7 +1,11 @@
 //! Small helpers shared by the e2e modules.
 
 use image::{DynamicImage, ImageFormat};
-use std::io::Cursor;
+use std::{
+    io::Cursor,
+    path::{Path, PathBuf},
+    process::Command,
+};
 use tests::corpus;
 
 /// A corpus page cropped to a band of printed text and scaled so OCR stays quick: the same
@@ -62,4 +66,65 @@ pub fn multipage_tiff(pages: &[DynamicImage]) -> Vec<u8> {
         }
     }
     out.into_inner()
+}
+
+/// A scratch directory removed on drop.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        let dir = std::env::temp_dir().join(tests::unique_name());
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        Scratch(dir)
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).expect("write scratch file");
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Converts a document with headless LibreOffice, in a profile of its own (parallel runs
+/// would otherwise fight over the user profile lock). Returns the converted file.
+pub fn soffice_convert(input: &Path, filter: &str, extension: &str, scratch: &Scratch) -> PathBuf {
+    let profile = scratch.0.join("lo-profile");
+    let out_dir = scratch.0.join("lo-out");
+    let mut command = Command::new("soffice");
+    command.arg(format!(
+        "-env:UserInstallation=file://{}",
+        profile.display()
+    ));
+    if input.extension().is_some_and(|e| e == "html") {
+        // Open HTML as a Writer document (the web view prints a blank first page).
+        command.arg("--infilter=HTML (StarWriter)");
+    }
+    let output = command
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            filter,
+            "--outdir",
+        ])
+        .arg(&out_dir)
+        .arg(input)
+        .output()
+        .expect("soffice runs (libreoffice-writer-nogui, installed by scripts/deps.sh)");
+    let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("out");
+    let converted = out_dir.join(format!("{stem}.{extension}"));
+    assert!(
+        converted.is_file(),
+        "LibreOffice did not convert {}: {}{}",
+        input.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    converted
 }

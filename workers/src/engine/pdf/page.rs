@@ -81,11 +81,6 @@ impl PdfSession {
             }
         })
     }
-
-    /// What the page measures as, for tests and benchmarks of the planning rule.
-    pub fn page_traits(&self, index: u32) -> Result<PdfPageTraits, PdfError> {
-        self.with_page(index, move |_, page| measure(page, index).map(|(t, _)| t))
-    }
 }
 
 fn rendered(
