@@ -306,7 +306,10 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
                     max_attempts: config.worker.attempts,
                     max_interrupted: config.worker.max_interrupted,
                     worker_id: worker_id.clone(),
-                    page_parallelism: config.worker.ocr_threads,
+                    // One page more than the OCR threads: the next page is read and decoded
+                    // while both threads recognise, so neither waits for pdfium or the JPEG
+                    // decoder (at the cost of one decoded page held ahead).
+                    page_parallelism: config.worker.ocr_threads + 1,
                     limits: input_limits.clone(),
                 },
             )

@@ -10,7 +10,7 @@ use crate::engine::{
     input::{InputError, Limits},
     ocr::{installed_languages, OcrError, OcrPool, OcrRequest},
     pdf::{
-        page::{PdfPageOutput, PixelLimits},
+        page::{JpegPages, PdfPageOutput, PixelLimits},
         PdfEngine, PdfSession,
     },
     raster::{self, render_page, PageImage},
@@ -36,7 +36,8 @@ pub struct ProcessorOptions {
     pub max_interrupted: u32,
     /// Identifies this process in events (`host:pid`).
     pub worker_id: String,
-    /// Pages of one job recognised at once.
+    /// Pages of one job in flight at once (read, waiting for the OCR pool, or recognised): one
+    /// more than the pool's threads keeps them busy.
     pub page_parallelism: usize,
     /// Decoding limits (a second guard after the upload checks).
     pub limits: Limits,
@@ -425,7 +426,14 @@ impl Processor {
         let (pdf, kind, force_ocr) = (Arc::clone(&self.pdf), plan.kind, plan.force_ocr);
         let limits = self.options.limits.clone();
         let read = tokio::task::spawn_blocking(move || {
-            read_page(source, kind, page.0, &pdf, &limits, force_ocr)
+            let started = std::time::Instant::now();
+            let read = read_page(source, kind, page.0, &pdf, &limits, force_ocr);
+            tracing::debug!(
+                page = page.0,
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                "page image read"
+            );
+            read
         })
         .await
         .map_err(|e| ProcessError::Join(e.to_string()))??;
@@ -713,8 +721,39 @@ fn read_page(
         max_side: limits.max_dimension,
     };
     let output = session
-        .read_page(index, force_ocr, pixels)
+        .read_page(index, force_ocr, pixels, JpegPages::Undecoded)
         .map_err(InputError::from_pdf)?;
+    let output = match output {
+        PdfPageOutput::Jpeg {
+            data,
+            pixels: [width, height],
+            dpi,
+        } => {
+            let started = std::time::Instant::now();
+            let decoded = decode_scan_jpeg(&data, width, height);
+            tracing::debug!(
+                page = index,
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                megapixels = f64::from(width) * f64::from(height) / 1e6,
+                "scan jpeg decoded"
+            );
+            match decoded {
+                Some(image) => PdfPageOutput::Image {
+                    image,
+                    dpi,
+                    source: PageSource::EmbeddedImage {
+                        pixels: [width, height],
+                    },
+                    jpeg: Some(data),
+                },
+                // Our decoder refused what pdfium may still read: let pdfium decode it.
+                None => session
+                    .read_page(index, force_ocr, pixels, JpegPages::Decoded)
+                    .map_err(InputError::from_pdf)?,
+            }
+        }
+        other => other,
+    };
     Ok(match output {
         PdfPageOutput::Text { result, image } => {
             let dpi = result.dpi;
@@ -727,6 +766,10 @@ fn read_page(
                     dpi_source: raster::DpiSource::Rendered,
                 },
             )
+        }
+        // Only asked for with `JpegPages::Undecoded`, and decoded above.
+        PdfPageOutput::Jpeg { .. } => {
+            return Err(ProcessError::Join("a page came back undecoded".into()))
         }
         PdfPageOutput::Image {
             image,
@@ -749,6 +792,19 @@ fn read_page(
             Read::Image(page, source, jpeg.filter(|_| unchanged))
         }
     })
+}
+
+/// Decodes a scan's stored JPEG (grey or RGB), `None` unless it decodes to exactly the size its
+/// frame header gave.
+fn decode_scan_jpeg(data: &[u8], width: u32, height: u32) -> Option<image::DynamicImage> {
+    let image = image::load_from_memory_with_format(data, image::ImageFormat::Jpeg).ok()?;
+    let image = match image {
+        image::DynamicImage::ImageLuma8(_) => image,
+        // Recognised in grey when it has no visible colour; the JPEG kept is the scan's own.
+        image::DynamicImage::ImageRgb8(rgb) => raster::grey_if_colourless(rgb),
+        _ => return None,
+    };
+    ((image.width(), image.height()) == (width, height)).then_some(image)
 }
 
 /// JPEG quality of stored page images: text edges stay crisp for viewers and PDF exports at a

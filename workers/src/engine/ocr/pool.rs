@@ -400,6 +400,7 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
         let OcrRequest {
             image, languages, ..
         } = &job.request;
+        let started = std::time::Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| match job.task {
             Task::Recognize => engines
                 .recognize(image, languages)
@@ -412,6 +413,13 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
                 detail: panic_message(panic.as_ref()),
             })
         });
+        tracing::debug!(
+            page = image.index,
+            %languages,
+            task = ?job.task,
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "ocr pool request served"
+        );
         if let Err(err) = &result {
             // The instance may be in any state after a failure: build a fresh one next time.
             engines.discard(languages);

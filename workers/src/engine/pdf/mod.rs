@@ -595,7 +595,7 @@ pub(crate) fn image_from_bgr(
         let pixels = rows()
             .flat_map(|row| row.chunks_exact(3).flat_map(|p| [p[2], p[1], p[0]]))
             .collect();
-        RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8)
+        RgbImage::from_raw(width, height, pixels).map(crate::engine::raster::grey_if_colourless)
     }
 }
 

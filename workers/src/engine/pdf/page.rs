@@ -34,6 +34,19 @@ pub enum PdfPageOutput {
         /// encoding the same pixels again.
         jpeg: Option<Vec<u8>>,
     },
+    /// A scan stored as one JPEG that decodes to exactly the page image (grey or RGB, no
+    /// filter but `DCTDecode`): handed over undecoded so the caller decodes it on its own
+    /// thread. Decoding a 20-megapixel scan takes longer than measuring the page, and on the
+    /// one pdfium thread it kept the OCR threads waiting; outside it, pages decode in
+    /// parallel. Asked for with [`JpegPages::Undecoded`].
+    Jpeg {
+        /// The JPEG as stored in the PDF (also kept for exports as it is).
+        data: Vec<u8>,
+        /// Its pixel size, from its frame header (the caller checks the decoded size).
+        pixels: [u32; 2],
+        /// The resolution it represents (from the page size).
+        dpi: u32,
+    },
     /// A born-digital page: text, words and boxes from the text layer, plus the page image
     /// the boxes refer to (kept for exports).
     Text {
@@ -42,6 +55,15 @@ pub enum PdfPageOutput {
         /// The rendered page, the frame of `result`'s boxes.
         image: DynamicImage,
     },
+}
+
+/// Who decodes a page that is one stored JPEG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JpegPages {
+    /// The caller, off the pdfium thread: such pages come back as [`PdfPageOutput::Jpeg`].
+    Undecoded,
+    /// pdfium (the fallback when the caller's decoder refused the data).
+    Decoded,
 }
 
 /// Limits a page image must keep to.
@@ -60,6 +82,7 @@ impl PdfSession {
         index: u32,
         force_ocr: bool,
         limits: PixelLimits,
+        jpeg_pages: JpegPages,
     ) -> Result<PdfPageOutput, PdfError> {
         self.with_page(index, move |_, page| {
             let (traits, chars) = measure(page, index)?;
@@ -72,11 +95,15 @@ impl PdfSession {
                         image: rendered.image,
                     })
                 }
-                PdfPagePlan::EmbeddedImage => match embedded_scan(page, &traits, limits)? {
-                    Some(output) => Ok(output),
-                    // The image could not be decoded as stored: pdfium can still draw it.
-                    None => rendered(page, index, domain::pdf_page::render_dpi(&traits), limits),
-                },
+                PdfPagePlan::EmbeddedImage => {
+                    match embedded_scan(page, &traits, limits, jpeg_pages)? {
+                        Some(output) => Ok(output),
+                        // The image could not be decoded as stored: pdfium can still draw it.
+                        None => {
+                            rendered(page, index, domain::pdf_page::render_dpi(&traits), limits)
+                        }
+                    }
+                }
                 PdfPagePlan::Render { dpi } => rendered(page, index, dpi, limits),
             }
         })
@@ -239,6 +266,7 @@ fn embedded_scan(
     page: &PdfPage<'_>,
     traits: &PdfPageTraits,
     limits: PixelLimits,
+    jpeg_pages: JpegPages,
 ) -> Result<Option<PdfPageOutput>, PdfError> {
     let Some(scan) = traits.full_page_image().copied() else {
         return Ok(None);
@@ -257,16 +285,7 @@ fn embedded_scan(
     let Some(image) = object.as_image_object() else {
         return Ok(None);
     };
-    let Ok(bitmap) = image.get_raw_bitmap() else {
-        return Ok(None);
-    };
-    let (width, height) = (bitmap.width() as u32, bitmap.height() as u32);
-    if (width, height) != (scan.pixel_width, scan.pixel_height) {
-        return Ok(None);
-    }
-    let Some(decoded) = bitmap_image(&bitmap) else {
-        return Ok(None);
-    };
+    let (width, height) = (scan.pixel_width, scan.pixel_height);
     // The resolution follows from the page size: 300 for a scan placed on an A4 page, 72 for a
     // phone scanner's "one pixel per point" page (which the OCR step then treats as unknown).
     let dpi = (f64::from(width) / (traits.width_pt / POINTS_PER_INCH))
@@ -286,6 +305,24 @@ fn embedded_scan(
                 .and_then(|scan| scan.frame)
                 .is_some_and(|(w, h, c)| (w, h) == (width, height) && (c == 1 || c == 3))
         });
+    if jpeg_pages == JpegPages::Undecoded {
+        if let Some(data) = jpeg {
+            return Ok(Some(PdfPageOutput::Jpeg {
+                data,
+                pixels: [width, height],
+                dpi,
+            }));
+        }
+    }
+    let Ok(bitmap) = image.get_raw_bitmap() else {
+        return Ok(None);
+    };
+    if (bitmap.width() as u32, bitmap.height() as u32) != (width, height) {
+        return Ok(None);
+    }
+    let Some(decoded) = bitmap_image(&bitmap) else {
+        return Ok(None);
+    };
     Ok(Some(PdfPageOutput::Image {
         image: decoded,
         dpi,
