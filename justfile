@@ -19,13 +19,13 @@ deps:
 # Run the service (API + workers) on $OCRCHAT_ADDR (default 127.0.0.1:8080); Swagger UI at /docs.
 # Without OCRCHAT_LLM_BASE_URL, a local llama-server answers chat (scripts/with-llm.sh).
 run: deps
-    scripts/deps.sh llama models
+    scripts/deps.sh llama models ppocr
     cargo build --release -p api
     scripts/with-llm.sh "$CARGO_TARGET_DIR/release/ocrchat" serve
 
 # Run the whole test suite against the real stack (Postgres, Redis, Tesseract, pdfium).
 test: deps
-    scripts/deps.sh llama models
+    scripts/deps.sh llama models ppocr
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo test --workspace --no-fail-fast -- --test-threads "${OCRCHAT_TEST_THREADS:-4}"
 
 # Formatting and lints, as CI expects them.

