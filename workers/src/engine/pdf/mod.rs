@@ -650,9 +650,13 @@ mod tests {
             image,
             DynamicImage::ImageLuma8(GrayImage::from_raw(1, 2, vec![7, 9]).unwrap())
         );
-        let colour = [1, 2, 3, 0, 9, 9, 9, 0];
+        let colour = [10, 120, 240, 0, 9, 9, 9, 0];
         let image = image_from_bgr(&colour, 1, 2, 4).unwrap();
-        assert_eq!(image.to_rgb8().as_raw(), &vec![3, 2, 1, 9, 9, 9]);
+        assert_eq!(image.to_rgb8().as_raw(), &vec![240, 120, 10, 9, 9, 9]);
         assert!(image_from_bgr(&colour, 2, 2, 4).is_none());
+        // Channels a few levels apart (JPEG chroma noise) are not colour.
+        let noise = [7, 8, 9, 0, 9, 9, 9, 0];
+        let image = image_from_bgr(&noise, 1, 2, 4).unwrap();
+        assert!(matches!(image, DynamicImage::ImageLuma8(_)));
     }
 }

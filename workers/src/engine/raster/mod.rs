@@ -283,22 +283,13 @@ fn flatten(image: DynamicImage) -> DynamicImage {
 /// pages on tinted paper (median chroma 5 to 31) read differently, better or worse, and stay
 /// RGB (see the module docs).
 pub(crate) fn grey_if_colourless(image: RgbImage) -> DynamicImage {
-    if !visibly_coloured(&image) {
-        let (width, height) = image.dimensions();
-        let pixels = image
-            .pixels()
-            .map(|p| {
-                let [r, g, b] = p.0.map(u32::from);
-                // Rec. 601 luma, rounded: exact for pixels whose channels are equal.
-                ((299 * r + 587 * g + 114 * b + 500) / 1000) as u8
-            })
-            .collect();
-        match GrayImage::from_raw(width, height, pixels) {
-            Some(grey) => DynamicImage::ImageLuma8(grey),
-            None => DynamicImage::ImageRgb8(image),
-        }
+    let image = DynamicImage::ImageRgb8(image);
+    if visibly_coloured(image.as_rgb8().map_or(&[][..], |rgb| rgb.as_raw())) {
+        image
     } else {
-        DynamicImage::ImageRgb8(image)
+        // The `image` crate's luma: exact for pixels whose channels are equal, and the same
+        // grey every other conversion in the service uses.
+        DynamicImage::ImageLuma8(image.to_luma8())
     }
 }
 
@@ -309,8 +300,7 @@ pub const CHROMA_NOISE: u8 = 6;
 pub const COLOURED_SHARE: f64 = 0.05;
 
 /// Whether more than [`COLOURED_SHARE`] of a sample of about 100,000 pixels are coloured.
-fn visibly_coloured(image: &RgbImage) -> bool {
-    let raw = image.as_raw();
+fn visibly_coloured(raw: &[u8]) -> bool {
     let pixels = raw.len() / 3;
     if pixels == 0 {
         return false;
