@@ -38,7 +38,9 @@ pub use file_kind::FileKind;
 pub use ids::{AccountId, JobId, PageIndex};
 pub use job::{Job, JobStatus, Owner};
 pub use language::LanguageSpec;
-pub use page::{BBox, Block, Cell, Detection, Line, PageResult, Table, Translation, Word};
+pub use page::{
+    mean_word_confidence, BBox, Block, Cell, Detection, Line, PageResult, Table, Translation, Word,
+};
 pub use pdf_page::PageSource;
 pub use tier::Tier;
 pub use tool::Tool;

@@ -194,6 +194,14 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// Mean word confidence, `None` without words: a page's and a block's `confidence`.
+pub fn mean_word_confidence<'a>(words: impl Iterator<Item = &'a Word>) -> Option<f32> {
+    let (sum, count) = words.fold((0.0f64, 0usize), |(s, n), w| {
+        (s + f64::from(w.confidence), n + 1)
+    });
+    (count > 0).then(|| (sum / count as f64) as f32)
+}
+
 impl Table {
     /// Number of columns (the cells of the first row; every row has as many).
     pub fn columns(&self) -> usize {
@@ -210,6 +218,38 @@ impl PageResult {
             .filter(|t| !t.is_empty())
             .collect::<Vec<_>>()
             .join("\n\n")
+    }
+
+    /// A page as an OCR engine read it: its blocks in reading order, the text they join to,
+    /// the mean of its word confidences, and nothing else yet (language, tables, rotation and
+    /// the rest are filled by the steps after recognition).
+    pub fn recognised(
+        index: u32,
+        [width, height]: [u32; 2],
+        dpi: u32,
+        blocks: Vec<Block>,
+        language: String,
+        engine: &str,
+    ) -> PageResult {
+        PageResult {
+            index,
+            width,
+            height,
+            dpi,
+            text: PageResult::text_from_blocks(&blocks),
+            mean_confidence: mean_word_confidence(
+                blocks.iter().flat_map(|b| &b.lines).flat_map(|l| &l.words),
+            ),
+            blocks,
+            language,
+            engine: engine.to_owned(),
+            tables: Vec::new(),
+            rotation: 0,
+            detection: None,
+            translation: None,
+            markdown: None,
+            source: None,
+        }
     }
 
     /// Number of recognised words: the weight of this page in a job's mean confidence.

@@ -156,24 +156,14 @@ impl Engines {
         // Frees the page's image and results; the loaded language stays.
         let _ = api.clear();
         let blocks = outcome?;
-        let mean_confidence = mean(blocks.iter().flat_map(|b| &b.lines).flat_map(|l| &l.words));
-        Ok(PageResult {
+        Ok(PageResult::recognised(
             index,
-            width,
-            height,
-            dpi: page.dpi,
-            text: PageResult::text_from_blocks(&blocks),
+            [width, height],
+            page.dpi,
             blocks,
-            mean_confidence,
-            language: languages.to_owned(),
-            engine: ENGINE_NAME.to_owned(),
-            tables: Vec::new(),
-            rotation: 0,
-            detection: None,
-            translation: None,
-            markdown: None,
-            source: None,
-        })
+            languages.to_owned(),
+            ENGINE_NAME,
+        ))
     }
 
     /// The cached instance for `languages`, created (evicting the least recently used one when
@@ -319,7 +309,8 @@ fn extract(api: &TesseractAPI, width: u32, height: u32) -> Result<Vec<Block>, St
             .map(|l| l.bbox)
             .reduce(|a, b| a.union(&b))
             .unwrap_or(block.bbox);
-        block.confidence = mean(block.lines.iter().flat_map(|l| &l.words)).unwrap_or(0.0);
+        block.confidence =
+            domain::mean_word_confidence(block.lines.iter().flat_map(|l| &l.words)).unwrap_or(0.0);
     }
     Ok(blocks)
 }
@@ -360,14 +351,6 @@ fn clamp_box(left: i32, top: i32, right: i32, bottom: i32, width: u32, height: u
         x1: x0.max(x1),
         y1: y0.max(y1),
     }
-}
-
-/// Mean word confidence, `None` without words.
-fn mean<'a>(words: impl Iterator<Item = &'a Word>) -> Option<f32> {
-    let (sum, count) = words.fold((0.0f64, 0usize), |(s, n), w| {
-        (s + f64::from(w.confidence), n + 1)
-    });
-    (count > 0).then(|| (sum / count as f64) as f32)
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@
 //! shorter side of its detected, possibly slanted box), not of the upright boxes, which a slant
 //! makes taller.
 
-use domain::{BBox, Block, Line, Word};
+use domain::{BBox, Block, Line};
 
 /// Vertical gap, in median line heights, from which lines belong to different paragraphs.
 pub(super) const PARAGRAPH_GAP: f64 = 1.2;
@@ -238,22 +238,16 @@ fn block_of(lines: Vec<Line>) -> Block {
             .collect::<Vec<_>>()
             .join("\n"),
         bbox,
-        confidence: mean_confidence(lines.iter().flat_map(|l| &l.words)).unwrap_or(0.0),
+        confidence: domain::mean_word_confidence(lines.iter().flat_map(|l| &l.words))
+            .unwrap_or(0.0),
         lines,
     }
-}
-
-/// Mean word confidence, `None` without words (as the Tesseract engine computes it).
-pub(super) fn mean_confidence<'a>(words: impl Iterator<Item = &'a Word>) -> Option<f32> {
-    let (sum, count) = words.fold((0.0f64, 0usize), |(s, n), w| {
-        (s + f64::from(w.confidence), n + 1)
-    });
-    (count > 0).then(|| (sum / count as f64) as f32)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::Word;
 
     fn line(text: &str, x0: u32, y0: u32, x1: u32, y1: u32) -> Line {
         let bbox = BBox::from([x0, y0, x1, y1]);

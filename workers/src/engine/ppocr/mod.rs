@@ -234,25 +234,14 @@ impl PpOcr {
             self.read_lines(page)?
         };
         let blocks: Vec<Block> = layout::blocks(lines);
-        let mean_confidence =
-            layout::mean_confidence(blocks.iter().flat_map(|b| &b.lines).flat_map(|l| &l.words));
-        Ok(PageResult {
-            index: page.index,
-            width,
-            height,
-            dpi: page.dpi,
-            text: PageResult::text_from_blocks(&blocks),
+        Ok(PageResult::recognised(
+            page.index,
+            [width, height],
+            page.dpi,
             blocks,
-            mean_confidence,
-            language: String::new(),
-            engine: ENGINE_NAME.to_owned(),
-            tables: Vec::new(),
-            rotation: 0,
-            detection: None,
-            translation: None,
-            markdown: None,
-            source: None,
-        })
+            String::new(),
+            ENGINE_NAME,
+        ))
     }
 
     /// Steps 1 to 6: the page's text lines, each with its words and its text height (the

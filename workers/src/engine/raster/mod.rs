@@ -6,8 +6,8 @@
 //! receipt scan and 14 on a handwritten page, gained 15 on one phone photo, and was worse overall
 //! (21.2% against 20.95% on the JPEG pages). So pages are `ImageRgb8` when they have visible
 //! colour and `ImageLuma8` when they have none, JPEG chroma noise aside (most scans: a third of
-//! the memory, the same recognition, a faster one; see [`grey_if_colourless`]). Transparency is composited on white (a transparent PNG of black text must not
-//! become a black page).
+//! the memory, the same recognition, a faster one; see [`grey_if_colourless`]). Transparency is
+//! composited on white (a transparent PNG of black text must not become a black page).
 //!
 //! **Resolution.** Tesseract sizes its layout thresholds from the page resolution, and when it
 //! is told none it estimates one from the text. One rule:
@@ -283,13 +283,12 @@ fn flatten(image: DynamicImage) -> DynamicImage {
 /// pages on tinted paper (median chroma 5 to 31) read differently, better or worse, and stay
 /// RGB (see the module docs).
 pub(crate) fn grey_if_colourless(image: RgbImage) -> DynamicImage {
-    let image = DynamicImage::ImageRgb8(image);
-    if visibly_coloured(image.as_rgb8().map_or(&[][..], |rgb| rgb.as_raw())) {
-        image
+    if visibly_coloured(image.as_raw()) {
+        DynamicImage::ImageRgb8(image)
     } else {
         // The `image` crate's luma: exact for pixels whose channels are equal, and the same
         // grey every other conversion in the service uses.
-        DynamicImage::ImageLuma8(image.to_luma8())
+        DynamicImage::ImageLuma8(image::imageops::grayscale(&image))
     }
 }
 
