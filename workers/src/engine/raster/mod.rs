@@ -288,7 +288,7 @@ pub(crate) fn grey_if_colourless(image: RgbImage) -> DynamicImage {
     } else {
         // The `image` crate's luma: exact for pixels whose channels are equal, and the same
         // grey every other conversion in the service uses.
-        DynamicImage::ImageLuma8(image::imageops::grayscale(&image))
+        DynamicImage::ImageLuma8(DynamicImage::ImageRgb8(image).to_luma8())
     }
 }
 
