@@ -38,7 +38,8 @@ impl Wake {
     /// The second wake closes a race inside apalis: a worker woken while its previous fetch is
     /// still in flight consumes the signal in the same poll that completes that (empty) fetch,
     /// and would then park until its next heartbeat. A fetch is a millisecond-scale Lua call,
-    /// so a repeat 30 ms and 300 ms later always finds the worker ready to fetch again.
+    /// so a repeat 30 ms later finds the worker ready to fetch again, and the later repeats
+    /// cover a machine too loaded for that.
     pub fn signal(&self) {
         self.signal_now();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -58,18 +59,25 @@ impl Wake {
     }
 }
 
-/// When a signal is repeated (see [`Wake::signal`]).
-const REPEATS: [Duration; 2] = [Duration::from_millis(30), Duration::from_millis(300)];
+/// When a signal is repeated (see [`Wake::signal`]); the later ones cover a fetch slowed down by
+/// a loaded machine. An extra empty fetch is one short Lua call.
+const REPEATS: [Duration; 4] = [
+    Duration::from_millis(30),
+    Duration::from_millis(300),
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+];
 
 impl Stream for Wake {
     type Item = ();
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<()>> {
         let inner = &self.0;
-        if inner.set.swap(false, Ordering::AcqRel) {
-            return Poll::Ready(Some(()));
-        }
-        // Register before checking again, so a signal in between is not lost.
+        // Register on every poll, also the one that yields: apalis polls this stream only as a
+        // side effect of polling its backend, and a backend that parks in the very poll that
+        // consumed a signal would otherwise never hear the next one (`AtomicWaker::wake` takes
+        // the registered waker, so nothing would be left to wake). Registering before the check
+        // also keeps a signal sent in between.
         inner.waker.register(cx.waker());
         if inner.set.swap(false, Ordering::AcqRel) {
             Poll::Ready(Some(()))
@@ -171,6 +179,32 @@ mod tests {
             tokio::time::timeout(Duration::from_secs(2), wake.next()).await,
             Ok(Some(()))
         );
+    }
+
+    /// Counts the wake-ups of the task that polls.
+    #[derive(Default)]
+    struct Counter(std::sync::atomic::AtomicUsize);
+
+    impl futures::task::ArcWake for Counter {
+        fn wake_by_ref(arc_self: &Arc<Self>) {
+            arc_self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_poll_that_takes_a_signal_still_hears_the_next_one() {
+        let counter = Arc::new(Counter::default());
+        let waker = futures::task::waker(Arc::clone(&counter));
+        let mut cx = Context::from_waker(&waker);
+        let mut wake = Wake::default();
+        wake.signal_now();
+        // The poll that consumes the signal (and whose backend then parks)...
+        assert_eq!(Pin::new(&mut wake).poll_next(&mut cx), Poll::Ready(Some(())));
+        // ...must still be woken by the next signal, or the worker sleeps until its heartbeat.
+        wake.signal_now();
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(Pin::new(&mut wake).poll_next(&mut cx), Poll::Ready(Some(())));
+        assert_eq!(Pin::new(&mut wake).poll_next(&mut cx), Poll::Pending);
     }
 
     #[test]
