@@ -21,7 +21,11 @@ use storage::{notify::Notifications, Store};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use workers::{
-    engine::{input, ocr::OcrPool, pdf::PdfEngine},
+    engine::{
+        input,
+        ocr::{OcrOptions, OcrPool},
+        pdf::PdfEngine,
+    },
     runtime::{self, RuntimeOptions},
     webhook::{Deliverer, WebhookOptions},
     Processor, ProcessorOptions, Queue, QueueOptions,
@@ -294,7 +298,11 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
     }
 
     if roles.worker {
-        let pool = Arc::new(OcrPool::new(config.worker.ocr_threads, &config.tessdata));
+        let pool = Arc::new(OcrPool::with_options(OcrOptions {
+            threads: config.worker.ocr_threads,
+            ppocr: config.ppocr.clone(),
+            ..OcrOptions::new(&config.tessdata)
+        }));
         let worker_id = format!("{}:{}", hostname(), std::process::id());
         let processor = Arc::new(
             Processor::new(

@@ -19,6 +19,11 @@ Environment variables (defaults work on a developer machine):
   OCRCHAT_REDIS_NAMESPACE      prefix of every Redis key [ocrchat]
   OCRCHAT_PDFIUM_LIB           path of libpdfium.so [~/.cache/ocrchat/pdfium-5.15.2/libpdfium.so]
   OCRCHAT_TESSDATA             Tesseract traineddata directory [/usr/share/tesseract-ocr/5/tessdata]
+  OCRCHAT_PPOCR                on/off: the PP-OCR engine (off, or its files missing: engine=ppocr
+                               is 400 and auto reads with Tesseract only) [on]
+  OCRCHAT_PPOCR_MODELS         PP-OCRv6 model directory [~/.cache/ocrchat/ppocr-3.10.0]
+  ORT_DYLIB_PATH               libonnxruntime.so for PP-OCR
+                               [~/.cache/ocrchat/onnxruntime-1.32.0/libonnxruntime.so]
   OCRCHAT_CACHE                where `just` installs pdfium and models [~/.cache/ocrchat]
   OCRCHAT_MAX_UPLOAD_BYTES     largest accepted upload [52428800]
   OCRCHAT_MAX_PAGES            most pages per file on this server [2000]

@@ -9,6 +9,7 @@ use std::{
     path::PathBuf,
     time::Duration,
 };
+use workers::engine::ppocr::PpOcrConfig;
 
 /// A variable that could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,11 @@ pub struct Config {
     pub pdfium_lib: PathBuf,
     /// Tesseract's traineddata directory (`OCRCHAT_TESSDATA`).
     pub tessdata: PathBuf,
+    /// PP-OCR, the second engine: its models (`OCRCHAT_PPOCR_MODELS`, default
+    /// `~/.cache/ocrchat/ppocr-3.10.0`) and ONNX Runtime (`ORT_DYLIB_PATH`, default
+    /// `~/.cache/ocrchat/onnxruntime-1.32.0/libonnxruntime.so`). `None` when a file is missing
+    /// (or `OCRCHAT_PPOCR=off`): `engine=ppocr` is then `400` and `auto` reads with Tesseract.
+    pub ppocr: Option<PpOcrConfig>,
     /// Upload and page limits.
     pub limits: Limits,
     /// Worker tuning.
@@ -237,6 +243,53 @@ where
     }
 }
 
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+impl std::str::FromStr for Switch {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "on" | "true" | "1" | "yes" => Ok(Switch::On),
+            "off" | "false" | "0" | "no" => Ok(Switch::Off),
+            _ => Err("expected on or off".into()),
+        }
+    }
+}
+
+/// PP-OCR's files where `scripts/deps.sh ppocr` installs them (or the variables say), when
+/// they are all there; otherwise `None`, with a warning naming the missing file.
+fn ppocr_config(switch: Switch) -> Option<PpOcrConfig> {
+    if switch == Switch::Off {
+        return None;
+    }
+    let config = PpOcrConfig {
+        models_dir: var("OCRCHAT_PPOCR_MODELS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| cache_dir().join("ppocr-3.10.0")),
+        runtime_library: var("ORT_DYLIB_PATH")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| cache_dir().join("onnxruntime-1.32.0/libonnxruntime.so")),
+        intra_threads: 1,
+    };
+    let missing = config.missing_files();
+    if let Some(file) = missing.first() {
+        tracing::warn!(
+            missing = %file.display(),
+            "PP-OCR is not installed (run scripts/deps.sh ppocr): engine=ppocr is refused and \
+             engine=auto reads with Tesseract only"
+        );
+        return None;
+    }
+    Some(config)
+}
+
 /// `~/.cache/ocrchat`, or `$OCRCHAT_CACHE`: where the install script puts pdfium and models.
 pub fn cache_dir() -> PathBuf {
     var("OCRCHAT_CACHE").map(PathBuf::from).unwrap_or_else(|| {
@@ -261,6 +314,7 @@ impl Config {
             tessdata: var("OCRCHAT_TESSDATA")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/usr/share/tesseract-ocr/5/tessdata")),
+            ppocr: ppocr_config(parsed("OCRCHAT_PPOCR", Switch::On)?),
             limits: Limits {
                 max_upload_bytes: parsed("OCRCHAT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
                 max_pages: parsed("OCRCHAT_MAX_PAGES", 2000)?,
@@ -339,7 +393,7 @@ impl Config {
     /// The configuration with credentials in URLs masked, for the start-up log.
     pub fn redacted(&self) -> String {
         format!(
-            "addr={} database_url={} redis_url={} namespace={} pdfium={} tessdata={} \
+            "addr={} database_url={} redis_url={} namespace={} pdfium={} tessdata={} ppocr={} \
              max_upload_bytes={} max_pages={} inline_pages={} inline_wait={:?} ocr_threads={} \
              concurrency={} attempts={} heartbeat={:?} data_dir={} llm={} vlm={}",
             self.addr,
@@ -348,6 +402,9 @@ impl Config {
             self.redis_namespace,
             self.pdfium_lib.display(),
             self.tessdata.display(),
+            self.ppocr
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), |p| p.models_dir.display().to_string()),
             self.limits.max_upload_bytes,
             self.limits.max_pages,
             self.limits.inline_pages,

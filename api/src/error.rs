@@ -148,7 +148,10 @@ impl From<domain::Error> for ApiError {
         match err {
             domain::Error::UnknownTier(_)
             | domain::Error::UnknownLanguage(_)
-            | domain::Error::UnknownTool(_) => ApiError::bad_request(err.to_string()),
+            | domain::Error::UnknownTool(_)
+            | domain::Error::UnknownEngine(_)
+            | domain::Error::EngineNotInstalled(_)
+            | domain::Error::EngineCannotRead { .. } => ApiError::bad_request(err.to_string()),
             domain::Error::JobErased(_) => ApiError::job_not_found(),
             domain::Error::JobFinished(_)
             | domain::Error::NotSubmitted(_)

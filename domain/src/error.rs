@@ -41,6 +41,25 @@ pub enum Error {
     /// A tool slug this server does not offer.
     #[error("unknown tool '{0}'")]
     UnknownTool(String),
+    /// An `engine` name this server does not know.
+    #[error("unknown engine '{0}' (expected 'auto', 'tesseract' or 'ppocr')")]
+    UnknownEngine(String),
+    /// The engine asked for is not installed on this server.
+    #[error(
+        "the {0} engine is not available on this server (its models or ONNX Runtime are not \
+         installed: scripts/deps.sh ppocr); use engine=auto or tesseract"
+    )]
+    EngineNotInstalled(&'static str),
+    /// The engine asked for cannot read a language asked for (its script is not in the model).
+    #[error("the {engine} engine cannot read {language} ({script} script): use engine=tesseract or auto")]
+    EngineCannotRead {
+        /// The engine's wire name.
+        engine: &'static str,
+        /// The Tesseract name of the language.
+        language: String,
+        /// That language's script.
+        script: String,
+    },
 }
 
 /// Result alias for rule checks.

@@ -5,8 +5,8 @@
 //! an upcaster can lift older shapes before they are deserialized.
 
 use crate::{
-    billing::Plan, failure::FailureCode, file_kind::FileKind, job::Owner, language::LanguageSpec,
-    page::PageResult, tier::Tier, tool::Tool,
+    billing::Plan, engine::EngineChoice, failure::FailureCode, file_kind::FileKind, job::Owner,
+    language::LanguageSpec, page::PageResult, tier::Tier, tool::Tool,
 };
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +59,9 @@ pub struct Submission {
     /// OCR every PDF page, even those whose text layer could be taken as it is.
     #[serde(default, skip_serializing_if = "is_false")]
     pub force_ocr: bool,
+    /// Which engine reads the page images (`auto` unless the caller chose one).
+    #[serde(default, skip_serializing_if = "EngineChoice::is_auto")]
+    pub engine: EngineChoice,
 }
 
 fn is_false(value: &bool) -> bool {

@@ -330,6 +330,7 @@ mod tests {
             callback_url: Some("https://example.com/hook".into()),
             translate_to: None,
             force_ocr: false,
+            engine: Default::default(),
         })
     }
 

@@ -16,6 +16,7 @@
 
 pub mod billing;
 pub mod chat;
+pub mod engine;
 pub mod error;
 pub mod events;
 pub mod failure;
@@ -31,6 +32,7 @@ pub mod tier;
 pub mod tool;
 pub mod upcast;
 
+pub use engine::EngineChoice;
 pub use error::{Error, Result};
 pub use events::{EventMeta, JobEvent, SCHEMA_VERSION};
 pub use failure::FailureCode;

@@ -57,6 +57,7 @@ fn submission(pages: u32) -> Submission {
         callback_url: None,
         translate_to: None,
         force_ocr: false,
+        engine: Default::default(),
     }
 }
 

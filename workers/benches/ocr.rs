@@ -14,6 +14,14 @@
 //! (first use of each language), as the command pays its start-up on every page.
 //!
 //! Peak memory is this process's `VmHWM`, reset between stages through `/proc/self/clear_refs`.
+//!
+//! The second engine (issue 11): `ppocr` is our PP-OCR pipeline on the pool, `auto` the
+//! service's per-page rule (`domain::engine`: Tesseract, then PP-OCR where Tesseract's
+//! confidence is low, the more confident reading kept), both with N pool threads and one ONNX
+//! Runtime thread each. The reference is RapidOCR 3.10.0 in Python (same models, its default
+//! settings and threads) on the same page images, written out as PNG before its clock starts;
+//! it runs when `$OCRCHAT_CACHE/bench-venv` has it (`bench/setup.sh`). The last table lists
+//! each page's mean word confidence under both engines: the inputs of the `auto` rule.
 
 use anyhow::{bail, Context, Result};
 use domain::{FileKind, PageResult};
@@ -25,8 +33,10 @@ use std::{
 };
 use workers::engine::{
     input::{self, Limits},
-    ocr::{self, OcrPool, OcrRequest},
+    ocr::{self, OcrOptions, OcrPool, OcrRequest},
+    page_engine::EngineKind,
     pdf::PdfEngine,
+    ppocr::PpOcrConfig,
     raster::{self, PageImage},
     score::{self, Score},
 };
@@ -40,6 +50,8 @@ struct Page {
     truth: String,
     languages: String,
     casefold: bool,
+    /// The manifest's kind of document (`receipt-scan`, `handwritten`, …).
+    doc_kind: String,
 }
 
 /// One measured configuration.
@@ -50,6 +62,8 @@ struct Run {
     score: Score,
     per_page: Vec<Score>,
     peak_rss_mib: Option<f64>,
+    /// Per page: the engine that produced the text and its mean word confidence (pool runs).
+    readings: Vec<(&'static str, Option<f32>)>,
 }
 
 fn main() -> Result<()> {
@@ -99,6 +113,31 @@ fn main() -> Result<()> {
     for &n in &counts {
         runs.push(run_cli(&pages, &scratch, n)?);
     }
+    match PpOcrConfig::from_env() {
+        Ok(config) if config.missing_files().is_empty() => {
+            runs.push(run_engines(
+                &pages,
+                &tessdata,
+                &config,
+                threads,
+                Mode::PpOcr,
+            )?);
+            runs.push(run_engines(
+                &pages,
+                &tessdata,
+                &config,
+                threads,
+                Mode::Auto,
+            )?);
+        }
+        Ok(config) => println!("PP-OCR skipped: missing {:?}", config.missing_files()),
+        Err(err) => println!("PP-OCR skipped: {err}"),
+    }
+    match run_rapidocr(&pages, &scratch) {
+        Ok(Some(run)) => runs.push(run),
+        Ok(None) => println!("RapidOCR skipped: run bench/setup.sh to install it"),
+        Err(err) => println!("RapidOCR failed: {err:#}"),
+    }
     let _ = std::fs::remove_dir_all(&scratch);
 
     println!();
@@ -132,7 +171,207 @@ fn main() -> Result<()> {
         }
         println!();
     }
+    print_kinds(&pages, &runs);
+    print_readings(&pages, &runs);
+    print_goals(&runs, pages.len());
     Ok(())
+}
+
+/// CER per document kind (micro-averaged over its pages), each run a column.
+fn print_kinds(pages: &[Page], runs: &[Run]) {
+    let mut kinds: Vec<&str> = pages.iter().map(|p| p.doc_kind.as_str()).collect();
+    kinds.dedup();
+    println!();
+    print!("{:<34}", "CER per kind");
+    for run in runs {
+        print!(" {:>12}", format!("{} {}", short(run.engine), run.threads));
+    }
+    println!();
+    for kind in kinds {
+        print!("{kind:<34}");
+        for run in runs {
+            let score: Score = pages
+                .iter()
+                .zip(&run.per_page)
+                .filter(|(p, _)| p.doc_kind == kind)
+                .map(|(_, s)| *s)
+                .sum();
+            print!(" {:>11.2}%", score.rate() * 100.0);
+        }
+        println!();
+    }
+}
+
+/// The inputs of the `auto` rule: each engine's mean word confidence and CER per page, and what
+/// `auto` kept.
+fn print_readings(pages: &[Page], runs: &[Run]) {
+    let find = |engine: &str| runs.iter().find(|r| r.engine == engine);
+    let (Some(tess), Some(pp), Some(auto)) = (
+        find("ocrchat pool").filter(|r| r.threads > 0),
+        find("ppocr pool"),
+        find("auto pool"),
+    ) else {
+        return;
+    };
+    println!();
+    println!(
+        "{:<34} {:>9} {:>9} {:>9} {:>9} {:>10}",
+        "auto rule inputs", "tess conf", "tess CER", "pp conf", "pp CER", "auto kept"
+    );
+    let conf = |c: Option<f32>| c.map_or_else(|| "-".to_owned(), |c| format!("{c:.3}"));
+    for (i, page) in pages.iter().enumerate() {
+        println!(
+            "{:<34} {:>9} {:>8.2}% {:>9} {:>8.2}% {:>10}",
+            page.label,
+            conf(tess.readings[i].1),
+            tess.per_page[i].rate() * 100.0,
+            conf(pp.readings[i].1),
+            pp.per_page[i].rate() * 100.0,
+            auto.readings[i].0,
+        );
+    }
+}
+
+/// The issue's goals, from this run's figures.
+fn print_goals(runs: &[Run], pages: usize) {
+    let find = |engine: &str| runs.iter().rev().find(|r| r.engine == engine);
+    let rate = |r: &Run| pages as f64 / r.seconds;
+    println!();
+    if let (Some(pp), Some(rapid)) = (find("ppocr pool"), find("RapidOCR")) {
+        println!(
+            "ppocr pages/s {:.3} vs RapidOCR {:.3}: {:.2}x (goal >= 1.5x); CER {:.2}% vs {:.2}%",
+            rate(pp),
+            rate(rapid),
+            rate(pp) / rate(rapid),
+            pp.score.rate() * 100.0,
+            rapid.score.rate() * 100.0
+        );
+    }
+    if let (Some(auto), Some(tess)) = (find("auto pool"), find("ocrchat pool")) {
+        println!(
+            "auto pages/s {:.3} vs tesseract-only {:.3}: {:.2}x (goal >= 0.6x); CER {:.2}% vs \
+             {:.2}% (goal <= 7%)",
+            rate(auto),
+            rate(tess),
+            rate(auto) / rate(tess),
+            auto.score.rate() * 100.0,
+            tess.score.rate() * 100.0
+        );
+    }
+}
+
+/// Which reading a [`run_engines`] run makes.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// PP-OCR on every page.
+    PpOcr,
+    /// The service's `auto` rule.
+    Auto,
+}
+
+/// All pages through a fresh pool with PP-OCR, submitted at once.
+fn run_engines(
+    pages: &[Page],
+    tessdata: &Path,
+    config: &PpOcrConfig,
+    threads: usize,
+    mode: Mode,
+) -> Result<Run> {
+    reset_peak_rss();
+    let pool = OcrPool::with_options(OcrOptions {
+        threads,
+        ppocr: Some(config.clone()),
+        ..OcrOptions::new(tessdata)
+    });
+    let request = |page: &Page| OcrRequest {
+        image: page.image.clone(),
+        languages: page.languages.clone(),
+        priority: 0,
+    };
+    let started = Instant::now();
+    let results: Vec<Result<PageResult, ocr::OcrError>> = parallel(pages, pages.len(), |page| {
+        if mode == Mode::PpOcr {
+            return pool.recognize_with_blocking(EngineKind::PpOcr, request(page));
+        }
+        let first = pool.recognize_blocking(request(page))?;
+        let readable = domain::engine::ppocr_reads_languages(&page.languages).unwrap_or(false);
+        if !domain::engine::wants_second_reading(&first, readable) {
+            return Ok(first);
+        }
+        let second = pool.recognize_with_blocking(EngineKind::PpOcr, request(page))?;
+        Ok(if domain::engine::keep_second_reading(&first, &second) {
+            second
+        } else {
+            first
+        })
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let peak_rss_mib = peak_rss_kib().map(|k| k as f64 / 1024.0);
+    let mut texts = Vec::new();
+    let mut readings = Vec::new();
+    for (page, result) in pages.iter().zip(results) {
+        let result = result.with_context(|| page.label.clone())?;
+        readings.push((engine_name(&result.engine), result.mean_confidence));
+        texts.push(result.text);
+    }
+    let name = match mode {
+        Mode::PpOcr => "ppocr pool",
+        Mode::Auto => "auto pool",
+    };
+    let mut run = scored(name, threads, seconds, pages, &texts, peak_rss_mib);
+    run.readings = readings;
+    Ok(run)
+}
+
+fn engine_name(engine: &str) -> &'static str {
+    match engine {
+        "ppocr" => "ppocr",
+        "tesseract" => "tesseract",
+        _ => "other",
+    }
+}
+
+/// The pages through RapidOCR 3.10.0 in Python (`bench/rapidocr_pages.py`), one process
+/// reading them one after another with its default threads; `None` when it is not installed.
+fn run_rapidocr(pages: &[Page], scratch: &Path) -> Result<Option<Run>> {
+    let cache = std::env::var_os("OCRCHAT_CACHE").map_or_else(
+        || Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cache/ocrchat"),
+        PathBuf::from,
+    );
+    let python = cache.join("bench-venv/bin/python");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/rapidocr_pages.py");
+    let probe = Command::new(&python)
+        .args(["-c", "import rapidocr"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return Ok(None);
+    }
+    let mut inputs = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        let png = scratch.join(format!("rapid-{i}.png"));
+        page.image.image.save(&png)?;
+        inputs.push(png);
+    }
+    let output = Command::new(&python)
+        .arg(&script)
+        .args(&inputs)
+        .env(ocr::OMP_THREAD_LIMIT, "1")
+        .output()?;
+    if !output.status.success() {
+        bail!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let stdout = String::from_utf8(output.stdout)?;
+    let mut texts = Vec::new();
+    let mut seconds = 0.0;
+    for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
+        let value: serde_json::Value = serde_json::from_str(line)?;
+        seconds += value["seconds"].as_f64().unwrap_or_default();
+        texts.push(value["text"].as_str().unwrap_or_default().to_owned());
+    }
+    if texts.len() != pages.len() {
+        bail!("RapidOCR answered {} of {} pages", texts.len(), pages.len());
+    }
+    Ok(Some(scored("RapidOCR", 0, seconds, pages, &texts, None)))
 }
 
 fn short(engine: &str) -> &str {
@@ -173,6 +412,7 @@ fn load_pages(corpus: &Path, pdf: &PdfEngine) -> Result<Vec<Page>> {
                     .to_owned(),
                 languages: entry.languages.clone(),
                 casefold: entry.casefold,
+                doc_kind: entry.kind.clone(),
             });
         }
     }
@@ -194,17 +434,22 @@ fn run_pool(pages: &[Page], tessdata: &Path, threads: usize) -> Result<Run> {
     let seconds = started.elapsed().as_secs_f64();
     let peak_rss_mib = peak_rss_kib().map(|k| k as f64 / 1024.0);
     let mut texts = Vec::new();
+    let mut readings = Vec::new();
     for (page, result) in pages.iter().zip(results) {
-        texts.push(result.with_context(|| page.label.clone())?.text);
+        let result = result.with_context(|| page.label.clone())?;
+        readings.push(("tesseract", result.mean_confidence));
+        texts.push(result.text);
     }
-    Ok(scored(
+    let mut run = scored(
         "ocrchat pool",
         threads,
         seconds,
         pages,
         &texts,
         peak_rss_mib,
-    ))
+    );
+    run.readings = readings;
+    Ok(run)
 }
 
 /// All pages through the `tesseract` command, `threads` processes at a time.
@@ -273,6 +518,7 @@ fn scored(
         score: per_page.iter().copied().sum(),
         per_page,
         peak_rss_mib,
+        readings: Vec::new(),
     }
 }
 

@@ -8,7 +8,8 @@
 use crate::engine::{
     auto,
     input::{InputError, Limits},
-    ocr::{installed_languages, OcrError, OcrPool, OcrRequest},
+    ocr::{installed_languages, OcrError, OcrPool, OcrRequest, Orientation},
+    page_engine::EngineKind,
     pdf::{
         page::{JpegPages, PdfPageOutput, PixelLimits},
         PdfEngine, PdfSession,
@@ -18,8 +19,8 @@ use crate::engine::{
 use crate::llm::{LlmClient, LlmError};
 use crate::queue::Queue;
 use domain::{
-    job, language, EventMeta, FailureCode, FileKind, Job, JobId, LanguageSpec, PageIndex,
-    PageResult, PageSource, Tier, Tool, Translation,
+    engine, job, language, EngineChoice, EventMeta, FailureCode, FileKind, Job, JobId,
+    LanguageSpec, PageIndex, PageResult, PageSource, Tier, Tool, Translation,
 };
 use futures::StreamExt;
 use std::{collections::HashSet, sync::Arc};
@@ -144,6 +145,7 @@ struct PagePlan {
     translate_to: Option<String>,
     priority: u8,
     force_ocr: bool,
+    engine: EngineChoice,
 }
 
 /// Turns queued job ids into recorded pages. One per process, shared by all worker tasks.
@@ -322,6 +324,7 @@ impl Processor {
             translate_to: submission.translate_to.clone(),
             priority: submission.plan.map_or(0, |p| p.priority()),
             force_ocr: submission.force_ocr,
+            engine: submission.engine,
         };
         let bytes = Arc::new(self.store.upload(id).await?);
         // The PDF is parsed once for the attempt, not once per page.
@@ -451,8 +454,11 @@ impl Processor {
         // stored meanwhile, and orientation is checked only when that reading is in doubt
         // (`domain::reading`): OSD costs as much as reading. Otherwise OSD comes first (`auto`
         // picks its model from the script; the vision model wants the upright page).
-        let named = match (&plan.language, vision) {
-            (LanguageSpec::Named(names), None) => Some(names),
+        // `engine=ppocr` goes through OSD too: Tesseract's reading would be thrown away.
+        let named = match (&plan.language, vision, plan.engine) {
+            (LanguageSpec::Named(names), None, choice) if choice != EngineChoice::PpOcr => {
+                Some(names)
+            }
             _ => None,
         };
         let (upright, first_reading) = if let Some(names) = named {
@@ -503,23 +509,30 @@ impl Processor {
                     source,
                 })
         };
+        // Only pages read for their own text choose an engine; the vision tier places its text
+        // on Tesseract's word boxes.
+        let choice = if vision.is_some() {
+            EngineChoice::Tesseract
+        } else {
+            plan.engine
+        };
         let recognition = async {
-            if let Some(read) = first_reading {
-                return Ok(read);
+            if choice == EngineChoice::PpOcr
+                && ppocr_may_read(&plan.language, upright.orientation.as_ref())
+            {
+                return self
+                    .read_ppocr(image.clone(), &plan.language, plan.priority)
+                    .await;
             }
-            match &plan.language {
-                LanguageSpec::Named(names) => {
-                    self.read_named(image.clone(), names, plan.priority).await
-                }
-                LanguageSpec::Auto => auto::recognize_auto(
-                    &self.pool,
-                    image.clone(),
-                    upright.orientation.as_ref(),
-                    plan.priority,
-                    &self.installed,
-                )
-                .await
-                .map_err(ProcessError::from),
+            let first = if let Some(read) = first_reading {
+                read
+            } else {
+                self.read_tesseract(&image, &upright, plan).await?
+            };
+            if choice == EngineChoice::Auto {
+                self.second_reading(first, &image, plan.priority).await
+            } else {
+                Ok(first)
             }
         };
         let (transcription, recognised) = tokio::try_join!(transcription, recognition)?;
@@ -537,6 +550,99 @@ impl Processor {
             result = crate::vlm::assemble(result, &transcription);
         }
         self.translated(result, translator, page).await
+    }
+
+    /// Reads an upright page with Tesseract: the named languages, or `auto`'s passes.
+    async fn read_tesseract(
+        &self,
+        image: &PageImage,
+        upright: &auto::Upright,
+        plan: &PagePlan,
+    ) -> Result<PageResult, ProcessError> {
+        {
+            match &plan.language {
+                LanguageSpec::Named(names) => {
+                    self.read_named(image.clone(), names, plan.priority).await
+                }
+                LanguageSpec::Auto => auto::recognize_auto(
+                    &self.pool,
+                    image.clone(),
+                    upright.orientation.as_ref(),
+                    plan.priority,
+                    &self.installed,
+                )
+                .await
+                .map_err(ProcessError::from),
+            }
+        }
+    }
+
+    /// `auto`'s second reading: PP-OCR reads the page too when Tesseract's `first` reading is
+    /// in doubt and the script is one PP-OCR reads (`domain::engine`), and the more confident
+    /// reading is kept. The language and detection stay those Tesseract's passes found.
+    async fn second_reading(
+        &self,
+        first: PageResult,
+        image: &PageImage,
+        priority: u8,
+    ) -> Result<PageResult, ProcessError> {
+        let readable = engine::ppocr_reads_languages(&first.language).unwrap_or(false);
+        if !self.pool.has_engine(EngineKind::PpOcr)
+            || !engine::wants_second_reading(&first, readable)
+        {
+            return Ok(first);
+        }
+        let second = self
+            .pool
+            .recognize_with(
+                EngineKind::PpOcr,
+                OcrRequest {
+                    image: image.clone(),
+                    languages: first.language.clone(),
+                    priority,
+                },
+            )
+            .await?;
+        let keep = engine::keep_second_reading(&first, &second);
+        tracing::debug!(
+            page = image.index,
+            tesseract = first.mean_confidence,
+            ppocr = second.mean_confidence,
+            kept = if keep { "ppocr" } else { "tesseract" },
+            "auto engine: second reading"
+        );
+        Ok(if keep {
+            PageResult {
+                detection: first.detection,
+                language: first.language,
+                ..second
+            }
+        } else {
+            first
+        })
+    }
+
+    /// Reads an upright page with PP-OCR (`engine=ppocr`), naming its language as for a text
+    /// layer: the languages asked for, or what the detector finds in the text.
+    async fn read_ppocr(
+        &self,
+        image: PageImage,
+        language: &LanguageSpec,
+        priority: u8,
+    ) -> Result<PageResult, ProcessError> {
+        let mut result = self
+            .pool
+            .recognize_with(
+                EngineKind::PpOcr,
+                OcrRequest {
+                    image,
+                    languages: String::new(),
+                    priority,
+                },
+            )
+            .await?;
+        self.label_text_page(&mut result, language);
+        Ok(result)
     }
 
     /// Reads a page with the languages the job named.
@@ -585,8 +691,8 @@ impl Processor {
         Ok(())
     }
 
-    /// Names the language of a page read from its text layer: the languages asked for, or with
-    /// `auto` what the detector finds in the text (as for an OCRed page).
+    /// Names the language of a page read from its text layer or by PP-OCR (neither is told a
+    /// language): the languages asked for, or with `auto` what the detector finds in the text.
     fn label_text_page(&self, result: &mut PageResult, language: &LanguageSpec) {
         match language {
             LanguageSpec::Named(names) => result.language = names.join("+"),
@@ -684,6 +790,19 @@ impl Processor {
                 tracing::warn!(%id, error = %err, "could not queue the webhook; the sweep will");
             }
         }
+    }
+}
+
+/// Whether `engine=ppocr` reads this page itself: unless its script is known and PP-OCR has
+/// none of its characters (then Tesseract reads it; `pages[].engine` says so).
+fn ppocr_may_read(language: &LanguageSpec, orientation: Option<&Orientation>) -> bool {
+    match language {
+        LanguageSpec::Named(names) => {
+            engine::ppocr_reads_languages(&names.join("+")).unwrap_or(true)
+        }
+        LanguageSpec::Auto => orientation
+            .filter(|o| o.script_confidence >= crate::engine::detect::SCRIPT_MIN_CONFIDENCE)
+            .is_none_or(|o| engine::ppocr_reads_script(&o.script)),
     }
 }
 

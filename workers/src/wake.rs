@@ -199,11 +199,17 @@ mod tests {
         let mut wake = Wake::default();
         wake.signal_now();
         // The poll that consumes the signal (and whose backend then parks)...
-        assert_eq!(Pin::new(&mut wake).poll_next(&mut cx), Poll::Ready(Some(())));
+        assert_eq!(
+            Pin::new(&mut wake).poll_next(&mut cx),
+            Poll::Ready(Some(()))
+        );
         // ...must still be woken by the next signal, or the worker sleeps until its heartbeat.
         wake.signal_now();
         assert_eq!(counter.0.load(Ordering::SeqCst), 1);
-        assert_eq!(Pin::new(&mut wake).poll_next(&mut cx), Poll::Ready(Some(())));
+        assert_eq!(
+            Pin::new(&mut wake).poll_next(&mut cx),
+            Poll::Ready(Some(()))
+        );
         assert_eq!(Pin::new(&mut wake).poll_next(&mut cx), Poll::Pending);
     }
 

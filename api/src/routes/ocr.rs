@@ -10,7 +10,7 @@ use crate::{
 };
 use domain::{
     events::{FileMeta, Submission},
-    EventMeta, JobId, LanguageSpec, Tier, Tool,
+    EngineChoice, EventMeta, JobId, LanguageSpec, Tier, Tool,
 };
 use poem::{web::Data, Request};
 use poem_openapi::{
@@ -61,6 +61,14 @@ pub struct SubmitForm {
     /// is otherwise taken as it is (`pages[].engine` is then `pdf-text`, confidence 1.0). Scans
     /// with an invisible OCR layer are always recognised again. Default `false`.
     pub force_ocr: Option<bool>,
+    /// `auto` (default), `tesseract` or `ppocr`: which engine reads page images. `auto` reads
+    /// each page with Tesseract and, where its confidence is low (receipts, photos, handwriting),
+    /// with PP-OCR (PP-OCRv6) too, keeping the more confident reading. `ppocr` reads Latin,
+    /// Greek, Chinese and Japanese text; with a language in another script it is `400`, and
+    /// `auto`-language pages in another script are read by Tesseract. `pages[].engine` says
+    /// what read each page (`tesseract`, `ppocr`, `pdf-text`). `400` on a server without the
+    /// PP-OCR models. With `tier=vlm` the vision model's text is placed on Tesseract's boxes.
+    pub engine: Option<String>,
 }
 
 /// OCR endpoints.
@@ -269,6 +277,7 @@ struct ParsedRequest {
     translate_to: Option<String>,
     callback_url: Option<String>,
     force_ocr: bool,
+    engine: EngineChoice,
     file_name: Option<String>,
     bytes: Vec<u8>,
     inspection: Inspection,
@@ -287,6 +296,7 @@ impl ParsedRequest {
             self.callback_url.as_deref().unwrap_or(""),
             self.translate_to.as_deref().unwrap_or(""),
             if self.force_ocr { "force_ocr" } else { "" },
+            self.engine.as_str(),
         ] {
             h.update((field.len() as u64).to_le_bytes());
             h.update(field.as_bytes());
@@ -324,6 +334,8 @@ async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest,
         .to_owned();
     let language_spec = LanguageSpec::parse(&language)?;
     state.ensure_installed(&language_spec)?;
+    let engine: EngineChoice = form.engine.as_deref().unwrap_or("auto").parse()?;
+    domain::engine::check_choice(engine, &language_spec, state.config.ppocr.is_some())?;
     let callback_url = match form.callback_url.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(
@@ -352,6 +364,7 @@ async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest,
         translate_to,
         callback_url,
         force_ocr: form.force_ocr.unwrap_or(false),
+        engine,
         file_name,
         bytes,
         inspection,
@@ -463,6 +476,7 @@ async fn accept(
         plan: Some(plan),
         callback_url: request.callback_url,
         force_ocr: request.force_ocr,
+        engine: request.engine,
     };
     let inline =
         (page_count <= state.config.limits.inline_pages).then(|| state.notifications.subscribe());

@@ -19,7 +19,7 @@ use tests::{corpus, job_id, Spawn, TestApp};
 use workers::engine::score::{cer, normalize};
 
 /// A download: status, content type, content disposition, body.
-struct Download {
+pub(crate) struct Download {
     status: u16,
     content_type: String,
     disposition: String,
@@ -27,7 +27,12 @@ struct Download {
     took: Duration,
 }
 
-async fn download(app: &TestApp, uuid: &str, format: &str, token: Option<&str>) -> Download {
+pub(crate) async fn download(
+    app: &TestApp,
+    uuid: &str,
+    format: &str,
+    token: Option<&str>,
+) -> Download {
     let started = Instant::now();
     let mut req = app
         .http
@@ -58,7 +63,7 @@ async fn download(app: &TestApp, uuid: &str, format: &str, token: Option<&str>) 
     }
 }
 
-fn run(program: &str, args: &[&str]) -> String {
+pub(crate) fn run(program: &str, args: &[&str]) -> String {
     let output = Command::new(program)
         .args(args)
         .output()
@@ -72,7 +77,7 @@ fn run(program: &str, args: &[&str]) -> String {
 }
 
 /// `xmllint --noout` (well-formedness), optionally against a schema.
-fn xmllint(path: &Path, schema: Option<&str>) {
+pub(crate) fn xmllint(path: &Path, schema: Option<&str>) {
     let mut args = vec!["--noout", "--nonet"];
     if let Some(schema) = schema {
         args.extend(["--schema", schema]);
@@ -83,7 +88,7 @@ fn xmllint(path: &Path, schema: Option<&str>) {
 }
 
 /// The recognised pages with their words, from the projection.
-async fn pages(app: &TestApp, job: &Value) -> Vec<PageResult> {
+pub(crate) async fn pages(app: &TestApp, job: &Value) -> Vec<PageResult> {
     app.store()
         .job_view(job_id(job), true)
         .await
@@ -96,7 +101,7 @@ async fn pages(app: &TestApp, job: &Value) -> Vec<PageResult> {
 }
 
 /// Submits a corpus file and waits for it to finish.
-async fn finished(
+pub(crate) async fn finished(
     app: &TestApp,
     path: &Path,
     fields: &[(&str, &str)],
@@ -170,16 +175,39 @@ async fn downloads_answer_404_400_and_409_as_the_contract_says() {
 /// The largest corpus PDF in every format, each checked by the tool a user would open it in.
 #[tokio::test(flavor = "multi_thread")]
 async fn letter_downloads_open_in_libreoffice_poppler_csv_and_xml_tools() {
+    letter_exports("tesseract").await;
+}
+
+/// The same checks on the letter read by PP-OCR: its words, with their boxes from the
+/// recogniser's frame positions, go into hOCR, ALTO and the searchable PDF like Tesseract's.
+#[tokio::test(flavor = "multi_thread")]
+async fn letter_read_by_ppocr_exports_every_format_with_its_words_in_place() {
+    letter_exports("ppocr").await;
+}
+
+async fn letter_exports(engine: &str) {
     let app = TestApp::spawn().await;
     let entry = corpus::entry("en_typewritten_letter_2p.pdf");
-    let job = finished(&app, &entry.path(), &[("language", "en")], None).await;
+    let job = finished(
+        &app,
+        &entry.path(),
+        &[("language", "en"), ("engine", engine)],
+        None,
+    )
+    .await;
     let uuid = job["uuid"].as_str().unwrap();
     let pages = pages(&app, &job).await;
     assert_eq!(pages.len(), 2);
+    for page in &pages {
+        assert_eq!(
+            page.engine, engine,
+            "pages[].engine says what read the page"
+        );
+    }
     let job_text = job["text"].as_str().unwrap().to_owned();
     let scratch = Scratch::new();
 
-    eprintln!("exports of {} (2 pages):", entry.file);
+    eprintln!("exports of {} (2 pages, {engine}):", entry.file);
     let mut got = std::collections::HashMap::new();
     for format in ["txt", "md", "docx", "pdf", "csv", "json", "hocr", "alto"] {
         let d = download(&app, uuid, format, None).await;

@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod chat;
+mod engines;
 mod errors;
 mod exports;
 mod faults;

@@ -28,6 +28,7 @@ pub mod detect;
 mod headers;
 pub mod input;
 pub mod ocr;
+pub mod page_engine;
 pub mod pdf;
 pub mod ppocr;
 pub mod preprocess;

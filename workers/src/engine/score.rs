@@ -30,6 +30,8 @@ pub struct CorpusFile {
     pub languages: String,
     /// Whether both sides are case-folded before comparing (`compare` = `casefold`).
     pub casefold: bool,
+    /// The kind of document (`kind` column: `receipt-scan`, `handwritten`, …; empty if absent).
+    pub kind: String,
 }
 
 /// Reads `manifest.tsv` from a corpus directory. Columns are found by their header names
@@ -52,6 +54,7 @@ pub fn read_manifest(corpus: &Path) -> std::io::Result<Vec<CorpusFile>> {
         column("tess")?,
         column("compare")?,
     );
+    let kind = column("kind").ok();
     lines
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
@@ -69,6 +72,9 @@ pub fn read_manifest(corpus: &Path) -> std::io::Result<Vec<CorpusFile>> {
                     .map_err(|_| invalid(format!("bad page count in: {line}")))?,
                 languages: col(tess)?.to_owned(),
                 casefold: col(compare)? == "casefold",
+                kind: kind
+                    .and_then(|k| cols.get(k))
+                    .map_or_else(String::new, |k| (*k).to_owned()),
             })
         })
         .collect()
@@ -268,6 +274,7 @@ mod tests {
                 pages: 2,
                 languages: "deu+Fraktur".into(),
                 casefold: false,
+                kind: "print".into(),
             }
         );
         assert!(files[0].casefold);

@@ -25,7 +25,7 @@
 //! set); [`OcrPool::new`] logs a warning when it is missing.
 
 mod pool;
-mod tesseract;
+pub(crate) mod tesseract;
 
 pub use pool::OcrPool;
 
@@ -105,6 +105,15 @@ pub enum OcrError {
     /// The pool is shut down (or lost all its threads); another worker may succeed.
     #[error("the ocr pool is shut down")]
     PoolClosed,
+    /// The engine asked for is not installed or would not load here (PP-OCR's models or ONNX
+    /// Runtime missing): permanent on this server.
+    #[error("the {engine} engine is unavailable: {detail}")]
+    EngineUnavailable {
+        /// The engine's name.
+        engine: &'static str,
+        /// Why, naming the missing file.
+        detail: String,
+    },
 }
 
 impl OcrError {
@@ -116,7 +125,8 @@ impl OcrError {
             | OcrError::LanguageNotInstalled { .. }
             | OcrError::Init { .. }
             | OcrError::Recognition { .. }
-            | OcrError::Panicked { .. } => true,
+            | OcrError::Panicked { .. }
+            | OcrError::EngineUnavailable { .. } => true,
             OcrError::PoolClosed => false,
         }
     }
@@ -134,6 +144,8 @@ pub struct OcrOptions {
     /// Initialised language strings kept per thread (least recently used dropped first).
     /// Default 4: a model takes 10–100 MB.
     pub cached_languages: usize,
+    /// Where PP-OCR's models and runtime are; `None` (the default) serves Tesseract only.
+    pub ppocr: Option<crate::engine::ppocr::PpOcrConfig>,
 }
 
 impl OcrOptions {
@@ -144,6 +156,7 @@ impl OcrOptions {
             tessdata: tessdata.into(),
             page_seg_mode: 3,
             cached_languages: 4,
+            ppocr: None,
         }
     }
 }

@@ -4,7 +4,10 @@ use super::{
     check_languages, tesseract, OcrError, OcrOptions, OcrRequest, Orientation, OMP_THREAD_LIMIT,
     OSD_MODEL,
 };
-use crate::engine::raster::PageImage;
+use crate::engine::{
+    page_engine::{EngineKind, Engines, PpOcrEngine},
+    raster::PageImage,
+};
 use domain::PageResult;
 use std::{
     cmp::Ordering,
@@ -19,8 +22,8 @@ use tokio::sync::oneshot;
 /// What a pool thread is asked to do with a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Task {
-    /// Recognise the text with the request's languages.
-    Recognize,
+    /// Recognise the text with this engine and the request's languages.
+    Recognize(EngineKind),
     /// Find the page's orientation and script (the request's languages are `osd`).
     DetectOrientation,
 }
@@ -160,13 +163,17 @@ impl OcrPool {
                  the process with {OMP_THREAD_LIMIT}=1"
             );
         }
-        let (tessdata, psm, cached) = (
+        let (tessdata, psm, cached, ppocr) = (
             options.tessdata.clone(),
             options.page_seg_mode,
             options.cached_languages,
+            options.ppocr.clone(),
         );
         OcrPool::start(options, move || {
-            tesseract::Engines::new(tessdata.clone(), psm, cached)
+            Engines::new(
+                tesseract::Engines::new(tessdata.clone(), psm, cached),
+                PpOcrEngine::new(ppocr.clone()),
+            )
         })
     }
 
@@ -214,19 +221,45 @@ impl OcrPool {
         self.shared.lock().jobs.len()
     }
 
-    /// Recognises one page. Waits without blocking the executor; dropping the future withdraws
-    /// the request if it has not started.
+    /// Recognises one page with Tesseract. Waits without blocking the executor; dropping the
+    /// future withdraws the request if it has not started.
     pub async fn recognize(&self, request: OcrRequest) -> Result<PageResult, OcrError> {
+        self.recognize_with(EngineKind::Tesseract, request).await
+    }
+
+    /// Recognises one page with `engine`, queued with the request's priority like any page.
+    pub async fn recognize_with(
+        &self,
+        engine: EngineKind,
+        request: OcrRequest,
+    ) -> Result<PageResult, OcrError> {
         let (sender, receiver) = oneshot::channel();
-        self.submit(Task::Recognize, request, Reply::Async(sender))?;
+        self.submit(Task::Recognize(engine), request, Reply::Async(sender))?;
         page_of(receiver.await.unwrap_or(Err(OcrError::PoolClosed)))
     }
 
-    /// Recognises one page, blocking the calling thread (benchmarks, tests, blocking code).
+    /// Recognises one page with Tesseract, blocking the calling thread (benchmarks, tests).
     pub fn recognize_blocking(&self, request: OcrRequest) -> Result<PageResult, OcrError> {
+        self.recognize_with_blocking(EngineKind::Tesseract, request)
+    }
+
+    /// [`OcrPool::recognize_with`], blocking the calling thread (benchmarks, tests).
+    pub fn recognize_with_blocking(
+        &self,
+        engine: EngineKind,
+        request: OcrRequest,
+    ) -> Result<PageResult, OcrError> {
         let (sender, receiver) = mpsc::sync_channel(1);
-        self.submit(Task::Recognize, request, Reply::Blocking(sender))?;
+        self.submit(Task::Recognize(engine), request, Reply::Blocking(sender))?;
         page_of(receiver.recv().unwrap_or(Err(OcrError::PoolClosed)))
+    }
+
+    /// Whether the pool was given what `engine` needs (PP-OCR's models; Tesseract always).
+    pub fn has_engine(&self, engine: EngineKind) -> bool {
+        match engine {
+            EngineKind::Tesseract => true,
+            EngineKind::PpOcr => self.options.ppocr.is_some(),
+        }
     }
 
     /// Finds a page's orientation and script with Tesseract's OSD model (`osd.traineddata`),
@@ -265,7 +298,9 @@ impl OcrPool {
 
     /// Checks the language string, then queues the request.
     fn submit(&self, task: Task, request: OcrRequest, reply: Reply) -> Result<(), OcrError> {
-        check_languages(&request.languages, &self.options.tessdata)?;
+        if task != Task::Recognize(EngineKind::PpOcr) {
+            check_languages(&request.languages, &self.options.tessdata)?;
+        }
         let mut queue = self.shared.lock();
         if queue.closed {
             return Err(OcrError::PoolClosed);
@@ -331,10 +366,15 @@ fn orientation_of(answer: Answer) -> Result<Orientation, OcrError> {
     }
 }
 
-/// What a pool thread recognises pages with: Tesseract, or a stand-in in unit tests.
+/// What a pool thread recognises pages with: its [`Engines`], or a stand-in in unit tests.
 trait Recognizer {
-    /// Recognises one page.
-    fn recognize(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError>;
+    /// Recognises one page with `engine`.
+    fn recognize(
+        &mut self,
+        engine: EngineKind,
+        page: &PageImage,
+        languages: &str,
+    ) -> Result<PageResult, OcrError>;
     /// Finds the page's orientation and script.
     fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError> {
         Err(OcrError::Recognition {
@@ -348,18 +388,23 @@ trait Recognizer {
     fn discard(&mut self, languages: &str);
 }
 
-impl Recognizer for tesseract::Engines {
-    fn recognize(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError> {
-        tesseract::Engines::recognize(self, page, languages)
+impl Recognizer for Engines {
+    fn recognize(
+        &mut self,
+        engine: EngineKind,
+        page: &PageImage,
+        languages: &str,
+    ) -> Result<PageResult, OcrError> {
+        self.get(engine).recognise(page, languages)
     }
     fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError> {
-        tesseract::Engines::detect_orientation(self, page)
+        self.tesseract().detect_orientation(page)
     }
     fn discard(&mut self, languages: &str) {
-        tesseract::Engines::discard(self, languages);
+        self.tesseract().discard(languages);
     }
     fn release(&mut self) {
-        tesseract::Engines::release(self);
+        Engines::release(self);
     }
 }
 
@@ -402,8 +447,8 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
         } = &job.request;
         let started = std::time::Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| match job.task {
-            Task::Recognize => engines
-                .recognize(image, languages)
+            Task::Recognize(engine) => engines
+                .recognize(engine, image, languages)
                 .map(|page| Output::Page(Box::new(page))),
             Task::DetectOrientation => engines.detect_orientation(image).map(Output::Orientation),
         }))
@@ -424,8 +469,14 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
             // The instance may be in any state after a failure: build a fresh one next time.
             engines.discard(languages);
             match job.task {
-                Task::Recognize => {
-                    tracing::warn!(page = image.index, %languages, error = %err, "ocr failed")
+                Task::Recognize(engine) => {
+                    tracing::warn!(
+                        page = image.index,
+                        %languages,
+                        engine = engine.name(),
+                        error = %err,
+                        "ocr failed"
+                    )
                 }
                 // Pages with little text have no detectable orientation: routine, not a fault.
                 Task::DetectOrientation => {
@@ -457,7 +508,7 @@ mod tests {
         Job {
             priority,
             seq,
-            task: Task::Recognize,
+            task: Task::Recognize(EngineKind::Tesseract),
             request: OcrRequest {
                 image: PageImage {
                     index: 0,
@@ -490,7 +541,12 @@ mod tests {
     }
 
     impl Recognizer for Flaky {
-        fn recognize(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError> {
+        fn recognize(
+            &mut self,
+            _engine: EngineKind,
+            page: &PageImage,
+            languages: &str,
+        ) -> Result<PageResult, OcrError> {
             assert_ne!(page.index, 13, "boom on page 13");
             Ok(PageResult {
                 index: page.index,

@@ -37,7 +37,7 @@ struct Cached {
 }
 
 /// The Tesseract instances owned by one pool thread.
-pub(super) struct Engines {
+pub(crate) struct Engines {
     tessdata: PathBuf,
     page_seg_mode: TessPageSegMode,
     capacity: usize,
@@ -47,7 +47,7 @@ pub(super) struct Engines {
 
 impl Engines {
     /// No instance is created until a language is asked for.
-    pub(super) fn new(tessdata: PathBuf, page_seg_mode: u8, capacity: usize) -> Self {
+    pub(crate) fn new(tessdata: PathBuf, page_seg_mode: u8, capacity: usize) -> Self {
         Engines {
             tessdata,
             page_seg_mode: TessPageSegMode::from_int(i32::from(page_seg_mode)),
@@ -59,14 +59,14 @@ impl Engines {
 
     /// Drops the instance for `languages`, so the next request builds a fresh one. Called after
     /// an error or a panic, when the instance's internal state can no longer be trusted.
-    pub(super) fn discard(&mut self, languages: &str) {
+    pub(crate) fn discard(&mut self, languages: &str) {
         self.cached.retain(|c| c.languages != languages);
     }
 
     /// Drops every instance and hands the memory they held back to the system: called when the
     /// thread has been idle a while, so an idle server does not keep several hundred megabytes
     /// of models loaded (they load again in ~50 ms each on the next page).
-    pub(super) fn release(&mut self) {
+    pub(crate) fn release(&mut self) {
         if self.cached.is_empty() {
             return;
         }
@@ -83,7 +83,7 @@ impl Engines {
     ///
     /// Tesseract reports the orientation the text is *in* (counter-clockwise quadrants); the
     /// result says how to turn the image back, clockwise, which is what image code wants.
-    pub(super) fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError> {
+    pub(crate) fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError> {
         let index = page.index;
         let failed = |what: String| OcrError::Recognition {
             page: index,
@@ -119,7 +119,7 @@ impl Engines {
     }
 
     /// Recognises one page with the instance for `languages`.
-    pub(super) fn recognize(
+    pub(crate) fn recognize(
         &mut self,
         page: &PageImage,
         languages: &str,

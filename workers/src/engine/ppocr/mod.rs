@@ -129,6 +129,18 @@ impl PpOcrConfig {
     }
 }
 
+impl PpOcrConfig {
+    /// The files [`PpOcr::load`] needs that do not exist (checked without loading anything).
+    pub fn missing_files(&self) -> Vec<PathBuf> {
+        [DETECTOR_MODEL, RECOGNISER_MODEL, CLASSIFIER_MODEL]
+            .iter()
+            .map(|file| self.models_dir.join(file))
+            .chain(std::iter::once(self.runtime_library.clone()))
+            .filter(|path| !path.is_file())
+            .collect()
+    }
+}
+
 /// Why the engine could not load or run. Every variant names the file or step involved.
 #[derive(Debug, thiserror::Error)]
 pub enum PpOcrError {
