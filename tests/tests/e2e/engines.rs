@@ -77,6 +77,12 @@ async fn ppocr_reads_a_two_page_pdf_with_word_boxes_on_tesseracts_words() {
         };
         let height = median(3);
         eprintln!(
+            "  page {}: mean word confidence tesseract {:?}, ppocr {:?}",
+            p.index + 1,
+            t.mean_confidence,
+            p.mean_confidence
+        );
+        eprintln!(
             "  page {}: {} shared words; median |Δ| x0 {:.1}, x1 {:.1}, y-centre {:.1} px at a word height of {height:.0} px",
             p.index + 1,
             distances.len(),
