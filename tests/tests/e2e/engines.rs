@@ -65,7 +65,25 @@ async fn ppocr_reads_a_two_page_pdf_with_word_boxes_on_tesseracts_words() {
         by_ppocr["text"].as_str().unwrap(),
         entry.casefold(),
     );
-    eprintln!("  letter read by ppocr: CER {text_cer:.4}");
+    let tesseract_cer = cer(
+        &entry.ground_truth(),
+        by_tesseract["text"].as_str().unwrap(),
+        entry.casefold(),
+    );
+    eprintln!("  letter read by ppocr: CER {text_cer:.4} (tesseract {tesseract_cer:.4})");
+    let truth = entry.ground_truth();
+    let truths = workers::engine::score::ground_truth_pages(&truth);
+    for (i, (t, p)) in tesseract_pages.iter().zip(&ppocr_pages).enumerate() {
+        eprintln!(
+            "  page {}: CER tesseract {:.4} ({}x{} px, {} dpi), ppocr {:.4}",
+            i + 1,
+            cer(truths[i], &t.text, false),
+            t.width,
+            t.height,
+            t.dpi,
+            cer(truths[i], &p.text, false)
+        );
+    }
     assert!(text_cer < 0.12, "CER {text_cer:.3}");
     for (t, p) in tesseract_pages.iter().zip(&ppocr_pages) {
         assert_eq!((t.width, t.height), (p.width, p.height), "one frame");
