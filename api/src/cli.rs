@@ -19,8 +19,8 @@ Environment variables (defaults work on a developer machine):
   OCRCHAT_REDIS_NAMESPACE      prefix of every Redis key [ocrchat]
   OCRCHAT_PDFIUM_LIB           path of libpdfium.so [~/.cache/ocrchat/pdfium-5.15.2/libpdfium.so]
   OCRCHAT_TESSDATA             Tesseract traineddata directory [/usr/share/tesseract-ocr/5/tessdata]
-  OCRCHAT_PPOCR                on/off: the PP-OCR engine (off, or its files missing: engine=ppocr
-                               is 400 and auto reads with Tesseract only) [on]
+  OCRCHAT_PPOCR                the PP-OCR engine (false, or its files missing: engine=ppocr
+                               is 400 and auto reads with Tesseract only) [true]
   OCRCHAT_PPOCR_MODELS         PP-OCRv6 model directory [~/.cache/ocrchat/ppocr-3.10.0]
   ORT_DYLIB_PATH               libonnxruntime.so for PP-OCR
                                [~/.cache/ocrchat/onnxruntime-1.32.0/libonnxruntime.so]

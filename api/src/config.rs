@@ -39,7 +39,7 @@ pub struct Config {
     /// PP-OCR, the second engine: its models (`OCRCHAT_PPOCR_MODELS`, default
     /// `~/.cache/ocrchat/ppocr-3.10.0`) and ONNX Runtime (`ORT_DYLIB_PATH`, default
     /// `~/.cache/ocrchat/onnxruntime-1.32.0/libonnxruntime.so`). `None` when a file is missing
-    /// (or `OCRCHAT_PPOCR=off`): `engine=ppocr` is then `400` and `auto` reads with Tesseract.
+    /// (or `OCRCHAT_PPOCR=false`): `engine=ppocr` is then `400` and `auto` reads with Tesseract.
     pub ppocr: Option<PpOcrConfig>,
     /// Upload and page limits.
     pub limits: Limits,
@@ -243,30 +243,10 @@ where
     }
 }
 
-/// `on` or `off`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Switch {
-    /// Enabled.
-    On,
-    /// Disabled.
-    Off,
-}
-
-impl std::str::FromStr for Switch {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "on" | "true" | "1" | "yes" => Ok(Switch::On),
-            "off" | "false" | "0" | "no" => Ok(Switch::Off),
-            _ => Err("expected on or off".into()),
-        }
-    }
-}
-
 /// PP-OCR's files where `scripts/deps.sh ppocr` installs them (or the variables say), when
 /// they are all there; otherwise `None`, with a warning naming the missing file.
-fn ppocr_config(switch: Switch) -> Option<PpOcrConfig> {
-    if switch == Switch::Off {
+fn ppocr_config(enabled: bool) -> Option<PpOcrConfig> {
+    if !enabled {
         return None;
     }
     let config = PpOcrConfig {
@@ -314,7 +294,7 @@ impl Config {
             tessdata: var("OCRCHAT_TESSDATA")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/usr/share/tesseract-ocr/5/tessdata")),
-            ppocr: ppocr_config(parsed("OCRCHAT_PPOCR", Switch::On)?),
+            ppocr: ppocr_config(parsed("OCRCHAT_PPOCR", true)?),
             limits: Limits {
                 max_upload_bytes: parsed("OCRCHAT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
                 max_pages: parsed("OCRCHAT_MAX_PAGES", 2000)?,

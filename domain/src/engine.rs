@@ -54,7 +54,7 @@ impl FromStr for EngineChoice {
         match s.trim().to_ascii_lowercase().as_str() {
             "" | "auto" => Ok(EngineChoice::Auto),
             "tesseract" => Ok(EngineChoice::Tesseract),
-            "ppocr" | "pp-ocr" | "paddle" => Ok(EngineChoice::PpOcr),
+            "ppocr" | "pp-ocr" => Ok(EngineChoice::PpOcr),
             _ => Err(Error::UnknownEngine(s.to_owned())),
         }
     }
@@ -76,18 +76,32 @@ pub fn ppocr_reads_script(script: &str) -> bool {
         .any(|known| known.eq_ignore_ascii_case(script))
 }
 
+/// The script of a language by its Tesseract name (`deu` → `Latin`), if it is known here.
+fn script_of(name: &str) -> Option<&'static str> {
+    language::LANGUAGES
+        .iter()
+        .find(|l| l.tesseract == name)
+        .map(|l| l.script)
+}
+
 /// Whether PP-OCR can read every language of a Tesseract language string (`deu+eng`); `None`
 /// when a name is unknown here (then nothing is promised).
 pub fn ppocr_reads_languages(languages: &str) -> Option<bool> {
     let mut all = true;
     for name in languages.split('+').filter(|n| !n.is_empty()) {
-        let script = language::LANGUAGES
-            .iter()
-            .find(|l| l.tesseract == name)
-            .map(|l| l.script)?;
-        all &= ppocr_reads_script(script);
+        all &= ppocr_reads_script(script_of(name)?);
     }
     Some(all)
+}
+
+/// Whether `engine=ppocr` reads a page itself: unless its script is known (from the named
+/// languages, or `detected_script`, the script orientation detection is sure of) and PP-OCR
+/// has none of its characters; such a page is read by Tesseract and `pages[].engine` says so.
+pub fn ppocr_reads_page(language: &LanguageSpec, detected_script: Option<&str>) -> bool {
+    match language {
+        LanguageSpec::Named(names) => ppocr_reads_languages(&names.join("+")).unwrap_or(true),
+        LanguageSpec::Auto => detected_script.is_none_or(ppocr_reads_script),
+    }
 }
 
 /// Refuses, at submit and before anything is charged, `engine=ppocr` on a server without
@@ -107,11 +121,7 @@ pub fn check_choice(
     }
     if let LanguageSpec::Named(names) = language {
         for name in names {
-            if ppocr_reads_languages(name) == Some(false) {
-                let script = language::LANGUAGES
-                    .iter()
-                    .find(|l| l.tesseract == name)
-                    .map_or("its", |l| l.script);
+            if let Some(script) = script_of(name).filter(|s| !ppocr_reads_script(s)) {
                 return Err(Error::EngineCannotRead {
                     engine: EngineChoice::PpOcr.as_str(),
                     language: name.clone(),
@@ -242,6 +252,25 @@ mod tests {
             ("xyz", None),
         ] {
             assert_eq!(ppocr_reads_languages(languages), reads, "{languages}");
+        }
+    }
+
+    #[test]
+    fn ppocr_reads_a_page_unless_its_script_is_known_and_missing() {
+        let named = |s: &str| LanguageSpec::parse(s).unwrap();
+        for (language, detected, reads) in [
+            (named("de"), None, true),
+            (named("ru"), None, false),
+            (LanguageSpec::Auto, None, true),
+            (LanguageSpec::Auto, Some("Latin"), true),
+            (LanguageSpec::Auto, Some("Fraktur"), true),
+            (LanguageSpec::Auto, Some("Cyrillic"), false),
+        ] {
+            assert_eq!(
+                ppocr_reads_page(&language, detected),
+                reads,
+                "{language} {detected:?}"
+            );
         }
     }
 

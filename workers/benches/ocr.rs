@@ -206,11 +206,9 @@ fn print_kinds(pages: &[Page], runs: &[Run]) {
 /// `auto` kept.
 fn print_readings(pages: &[Page], runs: &[Run]) {
     let find = |engine: &str| runs.iter().find(|r| r.engine == engine);
-    let (Some(tess), Some(pp), Some(auto)) = (
-        find("ocrchat pool").filter(|r| r.threads > 0),
-        find("ppocr pool"),
-        find("auto pool"),
-    ) else {
+    let (Some(tess), Some(pp), Some(auto)) =
+        (find("ocrchat pool"), find("ppocr pool"), find("auto pool"))
+    else {
         return;
     };
     println!();
@@ -307,20 +305,11 @@ fn run_engines(
     });
     let seconds = started.elapsed().as_secs_f64();
     let peak_rss_mib = peak_rss_kib().map(|k| k as f64 / 1024.0);
-    let mut texts = Vec::new();
-    let mut readings = Vec::new();
-    for (page, result) in pages.iter().zip(results) {
-        let result = result.with_context(|| page.label.clone())?;
-        readings.push((engine_name(&result.engine), result.mean_confidence));
-        texts.push(result.text);
-    }
     let name = match mode {
         Mode::PpOcr => "ppocr pool",
         Mode::Auto => "auto pool",
     };
-    let mut run = scored(name, threads, seconds, pages, &texts, peak_rss_mib);
-    run.readings = readings;
-    Ok(run)
+    scored_results(name, threads, seconds, pages, results, peak_rss_mib)
 }
 
 fn engine_name(engine: &str) -> &'static str {
@@ -355,7 +344,8 @@ fn run_rapidocr(pages: &[Page], scratch: &Path) -> Result<Option<Run>> {
     let output = Command::new(&python)
         .arg(&script)
         .args(&inputs)
-        .env(ocr::OMP_THREAD_LIMIT, "1")
+        // Its own thread settings, untouched by the limit this process runs under.
+        .env_remove(ocr::OMP_THREAD_LIMIT)
         .output()?;
     if !output.status.success() {
         bail!("{}", String::from_utf8_lossy(&output.stderr));
@@ -433,23 +423,14 @@ fn run_pool(pages: &[Page], tessdata: &Path, threads: usize) -> Result<Run> {
     });
     let seconds = started.elapsed().as_secs_f64();
     let peak_rss_mib = peak_rss_kib().map(|k| k as f64 / 1024.0);
-    let mut texts = Vec::new();
-    let mut readings = Vec::new();
-    for (page, result) in pages.iter().zip(results) {
-        let result = result.with_context(|| page.label.clone())?;
-        readings.push(("tesseract", result.mean_confidence));
-        texts.push(result.text);
-    }
-    let mut run = scored(
+    scored_results(
         "ocrchat pool",
         threads,
         seconds,
         pages,
-        &texts,
+        results,
         peak_rss_mib,
-    );
-    run.readings = readings;
-    Ok(run)
+    )
 }
 
 /// All pages through the `tesseract` command, `threads` processes at a time.
@@ -496,6 +477,28 @@ fn run_cli(pages: &[Page], scratch: &Path, threads: usize) -> Result<Run> {
         &texts,
         None,
     ))
+}
+
+/// [`scored`] for a pool run: the first failed page fails the run; each page's engine and
+/// mean confidence are kept for the "auto rule inputs" table.
+fn scored_results(
+    engine: &'static str,
+    threads: usize,
+    seconds: f64,
+    pages: &[Page],
+    results: Vec<Result<PageResult, ocr::OcrError>>,
+    peak_rss_mib: Option<f64>,
+) -> Result<Run> {
+    let mut texts = Vec::new();
+    let mut readings = Vec::new();
+    for (page, result) in pages.iter().zip(results) {
+        let result = result.with_context(|| page.label.clone())?;
+        readings.push((engine_name(&result.engine), result.mean_confidence));
+        texts.push(result.text);
+    }
+    let mut run = scored(engine, threads, seconds, pages, &texts, peak_rss_mib);
+    run.readings = readings;
+    Ok(run)
 }
 
 fn scored(

@@ -8,7 +8,7 @@
 use crate::engine::{
     auto,
     input::{InputError, Limits},
-    ocr::{installed_languages, OcrError, OcrPool, OcrRequest, Orientation},
+    ocr::{installed_languages, OcrError, OcrPool, OcrRequest},
     page_engine::EngineKind,
     pdf::{
         page::{JpegPages, PdfPageOutput, PixelLimits},
@@ -517,9 +517,12 @@ impl Processor {
             plan.engine
         };
         let recognition = async {
-            if choice == EngineChoice::PpOcr
-                && ppocr_may_read(&plan.language, upright.orientation.as_ref())
-            {
+            let script = upright
+                .orientation
+                .as_ref()
+                .filter(|o| o.script_confidence >= crate::engine::detect::SCRIPT_MIN_CONFIDENCE)
+                .map(|o| o.script.as_str());
+            if choice == EngineChoice::PpOcr && engine::ppocr_reads_page(&plan.language, script) {
                 return self
                     .read_ppocr(image.clone(), &plan.language, plan.priority)
                     .await;
@@ -559,21 +562,19 @@ impl Processor {
         upright: &auto::Upright,
         plan: &PagePlan,
     ) -> Result<PageResult, ProcessError> {
-        {
-            match &plan.language {
-                LanguageSpec::Named(names) => {
-                    self.read_named(image.clone(), names, plan.priority).await
-                }
-                LanguageSpec::Auto => auto::recognize_auto(
-                    &self.pool,
-                    image.clone(),
-                    upright.orientation.as_ref(),
-                    plan.priority,
-                    &self.installed,
-                )
-                .await
-                .map_err(ProcessError::from),
+        match &plan.language {
+            LanguageSpec::Named(names) => {
+                self.read_named(image.clone(), names, plan.priority).await
             }
+            LanguageSpec::Auto => auto::recognize_auto(
+                &self.pool,
+                image.clone(),
+                upright.orientation.as_ref(),
+                plan.priority,
+                &self.installed,
+            )
+            .await
+            .map_err(ProcessError::from),
         }
     }
 
@@ -790,19 +791,6 @@ impl Processor {
                 tracing::warn!(%id, error = %err, "could not queue the webhook; the sweep will");
             }
         }
-    }
-}
-
-/// Whether `engine=ppocr` reads this page itself: unless its script is known and PP-OCR has
-/// none of its characters (then Tesseract reads it; `pages[].engine` says so).
-fn ppocr_may_read(language: &LanguageSpec, orientation: Option<&Orientation>) -> bool {
-    match language {
-        LanguageSpec::Named(names) => {
-            engine::ppocr_reads_languages(&names.join("+")).unwrap_or(true)
-        }
-        LanguageSpec::Auto => orientation
-            .filter(|o| o.script_confidence >= crate::engine::detect::SCRIPT_MIN_CONFIDENCE)
-            .is_none_or(|o| engine::ppocr_reads_script(&o.script)),
     }
 }
 

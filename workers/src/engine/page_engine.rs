@@ -29,7 +29,7 @@ impl EngineKind {
     /// The name written into `pages[].engine`.
     pub fn name(self) -> &'static str {
         match self {
-            EngineKind::Tesseract => "tesseract",
+            EngineKind::Tesseract => tesseract::ENGINE_NAME,
             EngineKind::PpOcr => super::ppocr::ENGINE_NAME,
         }
     }
@@ -85,22 +85,23 @@ fn unavailable(detail: impl std::fmt::Display) -> OcrError {
 
 impl Engine for PpOcrEngine {
     fn recognise(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError> {
-        if self.loaded.is_none() {
-            let config = self
-                .config
-                .as_ref()
-                .ok_or_else(|| unavailable("this server has no PP-OCR models configured"))?;
-            let started = std::time::Instant::now();
-            self.loaded = Some(PpOcr::load(config).map_err(unavailable)?);
-            tracing::debug!(
-                ms = started.elapsed().as_secs_f64() * 1000.0,
-                "pp-ocr loaded on this pool thread"
-            );
-        }
-        let engine = self
-            .loaded
-            .as_ref()
-            .ok_or_else(|| unavailable("not loaded"))?;
+        let engine = match self.loaded.take() {
+            Some(engine) => engine,
+            None => {
+                let config = self
+                    .config
+                    .as_ref()
+                    .ok_or_else(|| unavailable("this server has no PP-OCR models configured"))?;
+                let started = std::time::Instant::now();
+                let engine = PpOcr::load(config).map_err(unavailable)?;
+                tracing::debug!(
+                    ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "pp-ocr loaded on this pool thread"
+                );
+                engine
+            }
+        };
+        let engine = self.loaded.insert(engine);
         let mut result = engine.recognize(page).map_err(|err| match err {
             PpOcrError::Inference { .. } => OcrError::Recognition {
                 page: page.index,

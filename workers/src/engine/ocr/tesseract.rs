@@ -17,7 +17,7 @@ use std::{
 use tesseract_rs::{ResultIterator, TessPageIteratorLevel, TessPageSegMode, TesseractAPI};
 
 /// The `engine` name written into every result.
-pub(super) const ENGINE_NAME: &str = "tesseract";
+pub(crate) const ENGINE_NAME: &str = "tesseract";
 
 // Two C API functions tesseract-rs 0.4 does not wrap on its `ResultIterator`: whether the
 // iterator stands at the first word of a paragraph or line. They are what Tesseract's own TSV and
