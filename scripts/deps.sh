@@ -105,7 +105,7 @@ pdfium() {
 
 # Tesseract, as Debian builds it from the same source tarball, but compiled with
 # TESSERACT_IMAGEDATA_AS_PIX: stock builds encode every text line's image as a PNG and decode it
-# again before the LSTM reads it (ImageData::SetPixInternal), which is a third of the recognition
+# again before the LSTM reads it (ImageData::SetPixInternal), a quarter or more of the recognition
 # time on a scanned page; the define keeps the line as a Pix. Lossless either way, so the text is
 # byte-for-byte what Debian's `tesseract` gives. A static library, so nothing changes at run
 # time; the justfile points pkg-config at it. Without it the build links the system library.
