@@ -153,8 +153,9 @@ async fn translate_with_the_real_llama_server_puts_a_translation_beside_the_germ
         configure: Box::new(move |c| {
             c.llm.base_url = Some(base_url);
             c.llm.model = "local".into();
-            // A 135M model on two shared cores: generous, so a slow answer is not a failure.
-            c.llm.timeout = Duration::from_secs(300);
+            // A 135M model on two shared cores: generous, so a slow answer is not a failure (one
+            // call took over 300 s while the rest of the suite ran beside it).
+            c.llm.timeout = Duration::from_secs(600);
             c.vlm.base_url = None;
         }),
         ..Spawn::default()
