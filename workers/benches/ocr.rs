@@ -4,7 +4,10 @@
 //!
 //! Run with `cargo bench -p workers --bench ocr` (or `just bench`). Environment:
 //! `OCRCHAT_CORPUS` (default `../shared/corpus` beside the workspace), `OCRCHAT_PDFIUM_LIB`,
-//! `OCRCHAT_TESSDATA`, `OCRCHAT_BENCH_THREADS` (N, default: available cores).
+//! `OCRCHAT_TESSDATA`, `OCRCHAT_BENCH_THREADS` (N, default: available cores),
+//! `OCRCHAT_BENCH_ONLY` (comma-separated subset of `pool,cli,ppocr,auto,rapidocr`; default all:
+//! a goal line is printed when both of its runs were made), `OCRCHAT_BENCH_TEXTS` (a directory:
+//! each run's text of each page is written there, to read the errors behind a figure).
 //!
 //! What is compared: our side starts from the page images (decoding and rendering are timed
 //! separately, once); the command gets what a user would give it: the original image file
@@ -104,39 +107,38 @@ fn main() -> Result<()> {
 
     let scratch = std::env::temp_dir().join(format!("ocrchat-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
+    let only = std::env::var("OCRCHAT_BENCH_ONLY").unwrap_or_default();
+    let wanted = |run: &str| only.trim().is_empty() || only.split(',').any(|o| o.trim() == run);
     let mut runs = Vec::new();
     let mut counts = vec![1, threads];
     counts.dedup();
-    for &n in &counts {
-        runs.push(run_pool(&pages, &tessdata, n)?);
+    if wanted("pool") {
+        for &n in &counts {
+            runs.push(run_pool(&pages, &tessdata, n)?);
+        }
     }
-    for &n in &counts {
-        runs.push(run_cli(&pages, &scratch, n)?);
+    if wanted("cli") {
+        for &n in &counts {
+            runs.push(run_cli(&pages, &scratch, n)?);
+        }
     }
     match PpOcrConfig::from_env() {
         Ok(config) if config.missing_files().is_empty() => {
-            runs.push(run_engines(
-                &pages,
-                &tessdata,
-                &config,
-                threads,
-                Mode::PpOcr,
-            )?);
-            runs.push(run_engines(
-                &pages,
-                &tessdata,
-                &config,
-                threads,
-                Mode::Auto,
-            )?);
+            for (name, mode) in [("ppocr", Mode::PpOcr), ("auto", Mode::Auto)] {
+                if wanted(name) {
+                    runs.push(run_engines(&pages, &tessdata, &config, threads, mode)?);
+                }
+            }
         }
         Ok(config) => println!("PP-OCR skipped: missing {:?}", config.missing_files()),
         Err(err) => println!("PP-OCR skipped: {err}"),
     }
-    match run_rapidocr(&pages, &scratch) {
-        Ok(Some(run)) => runs.push(run),
-        Ok(None) => println!("RapidOCR skipped: run bench/setup.sh to install it"),
-        Err(err) => println!("RapidOCR failed: {err:#}"),
+    if wanted("rapidocr") {
+        match run_rapidocr(&pages, &scratch) {
+            Ok(Some(run)) => runs.push(run),
+            Ok(None) => println!("RapidOCR skipped: run bench/setup.sh to install it"),
+            Err(err) => println!("RapidOCR failed: {err:#}"),
+        }
     }
     let _ = std::fs::remove_dir_all(&scratch);
 
@@ -509,6 +511,13 @@ fn scored(
     texts: &[String],
     peak_rss_mib: Option<f64>,
 ) -> Run {
+    if let Some(dir) = env_path("OCRCHAT_BENCH_TEXTS") {
+        let _ = std::fs::create_dir_all(&dir);
+        for (page, text) in pages.iter().zip(texts) {
+            let name = format!("{}.{}.txt", page.label, short(engine)).replace(' ', "_");
+            let _ = std::fs::write(dir.join(name), text);
+        }
+    }
     let per_page: Vec<Score> = pages
         .iter()
         .zip(texts)

@@ -48,22 +48,24 @@ fn engine() -> PpOcr {
 }
 
 /// CER bounds per corpus file, a little above what this engine measured (RapidOCR 3.10 in
-/// Python on the same page images in brackets): the test catches regressions, not noise.
+/// Python on the same page images, same models, in brackets: it trusts the orientation
+/// classifier and keeps another sheet's lines, see the module notes of `ppocr`): the test
+/// catches regressions, not noise.
 const BOUNDS: &[(&str, f64)] = &[
-    ("en_receipt_01.jpg", 0.14),            // 12.08% (12.08%)
-    ("en_receipt_02.jpg", 0.25),            // 22.57% (22.09%)
-    ("en_receipt_03.jpg", 0.42),            // 38.80% (43.24%)
-    ("en_typewritten_letter_2p.pdf", 0.10), // 8.11% (8.11%)
-    ("de_typewritten_01.jpg", 0.155),       // 13.51% (13.51%)
-    ("da_typewritten_01.jpg", 0.155),       // 13.70% (13.70%)
-    ("fr_typewritten_01.jpg", 0.08),        // 6.63% (6.63%)
-    ("fr_typewritten_02.jpg", 0.09),        // 7.42% (7.42%)
-    ("de_print_antiqua_01.tif", 0.055),     // 4.42% (4.42%)
-    ("de_print_fraktur_01.jpg", 0.085),     // 6.86% (6.86%)
+    ("en_receipt_01.jpg", 0.13),            // 11.31% (12.08%)
+    ("en_receipt_02.jpg", 0.24),            // 21.60% (22.09%)
+    ("en_receipt_03.jpg", 0.12),            // 9.98% (43.24%)
+    ("en_typewritten_letter_2p.pdf", 0.02), // 0.59% (8.11%)
+    ("de_typewritten_01.jpg", 0.115),       // 9.78% (13.51%)
+    ("da_typewritten_01.jpg", 0.12),        // 10.46% (13.70%)
+    ("fr_typewritten_01.jpg", 0.075),       // 6.05% (6.63%)
+    ("fr_typewritten_02.jpg", 0.035),       // 2.06% (7.42%)
+    ("de_print_antiqua_01.tif", 0.015),     // 0.77% (4.42%)
+    ("de_print_fraktur_01.jpg", 0.07),      // 5.35% (6.86%)
     ("fr_handwritten_01.jpg", 0.21),        // 18.81% (18.81%)
 ];
-/// Micro-averaged over the corpus: 9.89% (RapidOCR 10.01%).
-const TOTAL_BOUND: f64 = 0.11;
+/// Micro-averaged over the corpus: 4.84% (RapidOCR 10.01%).
+const TOTAL_BOUND: f64 = 0.06;
 
 fn contains(outer: &BBox, inner: &BBox) -> bool {
     outer.x0 <= inner.x0 && outer.y0 <= inner.y0 && outer.x1 >= inner.x1 && outer.y1 >= inner.y1

@@ -13,7 +13,7 @@ use super::PpOcrError;
 use ort::{
     environment::Environment,
     ep,
-    session::{builder::GraphOptimizationLevel, Session},
+    session::{builder::GraphOptimizationLevel, RunOptions, Session},
     value::TensorRef,
 };
 use std::{
@@ -83,12 +83,20 @@ pub(super) struct Model {
     /// File name, for error messages.
     pub name: String,
     session: Mutex<Session>,
+    /// Every run hands the arena's unused memory back when it ends (see [`Model::load`]).
+    run_options: RunOptions,
 }
 
 impl Model {
     /// Loads `path` with `intra_threads` threads inside operators, one between them, every graph
-    /// optimisation, and no memory arena (RapidOCR's setting: an arena keeps the largest page's
-    /// peak allocated for good).
+    /// optimisation, and ONNX Runtime's memory arena, shrunk at the end of every run.
+    ///
+    /// RapidOCR runs without an arena, because an arena keeps the largest page's peak allocated
+    /// for good. Without one, though, every operator's output is a fresh allocation the kernel
+    /// must fault in page by page: on the corpus 8.3 million page faults, 17.5 s of system time
+    /// beside 45 s of user time. With the arena, operators reuse the memory of earlier ones
+    /// within a run, and `memory.enable_memory_arena_shrinkage` returns what is free when the
+    /// run ends, so an idle engine holds no more than before.
     pub fn load(
         environment: &Environment,
         path: &Path,
@@ -109,7 +117,7 @@ impl Model {
         };
         let session = Session::builder(environment)
             .map_err(|e| invalid(e.to_string()))?
-            .with_execution_providers([ep::CPU::default().with_arena_allocator(false).build()])
+            .with_execution_providers([ep::CPU::default().with_arena_allocator(true).build()])
             .map_err(|e| invalid(e.to_string()))?
             .with_intra_threads(intra_threads.max(1))
             .map_err(|e| invalid(e.to_string()))?
@@ -126,9 +134,14 @@ impl Model {
                 session.outputs().len()
             )));
         }
+        let mut run_options = RunOptions::new().map_err(|e| invalid(e.to_string()))?;
+        run_options
+            .set("memory.enable_memory_arena_shrinkage", "cpu:0")
+            .map_err(|e| invalid(e.to_string()))?;
         Ok(Model {
             name,
             session: Mutex::new(session),
+            run_options,
         })
     }
 
@@ -164,7 +177,7 @@ impl Model {
             TensorRef::from_array_view((shape, input)).map_err(|e| failed(e.to_string()))?;
         let mut session = self.lock();
         let outputs = session
-            .run(ort::inputs![tensor])
+            .run_with_options(ort::inputs![tensor], &self.run_options)
             .map_err(|e| failed(e.to_string()))?;
         let (out_shape, data) = outputs[0]
             .try_extract_tensor::<f32>()
