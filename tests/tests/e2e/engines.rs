@@ -57,9 +57,9 @@ async fn ppocr_reads_a_two_page_pdf_with_word_boxes_on_tesseracts_words() {
         let confidence = page.mean_confidence.expect("words were read");
         assert!((0.0..=1.0).contains(&confidence));
     }
-    // 9.7% measured through the service (the pages are recognised in grey, having no colour;
-    // 8.1% on the colour renderings the bench gives it and RapidOCR alike); Tesseract reads
-    // this letter at ~1%, which is why `auto` keeps Tesseract here.
+    // 0.6% measured through the service (RapidOCR's pipeline, which trusts the orientation
+    // classifier, read it at 8.1%); Tesseract reads these small scans at ~4.6% here, yet with
+    // a confidence (0.93, 0.95) at which `auto` does not ask PP-OCR.
     let text_cer = cer(
         &entry.ground_truth(),
         by_ppocr["text"].as_str().unwrap(),
@@ -84,7 +84,7 @@ async fn ppocr_reads_a_two_page_pdf_with_word_boxes_on_tesseracts_words() {
             cer(truths[i], &p.text, false)
         );
     }
-    assert!(text_cer < 0.12, "CER {text_cer:.3}");
+    assert!(text_cer < 0.02, "CER {text_cer:.3}");
     for (t, p) in tesseract_pages.iter().zip(&ppocr_pages) {
         assert_eq!((t.width, t.height), (p.width, p.height), "one frame");
         let distances = matching_boxes(t, p);
@@ -128,12 +128,12 @@ async fn auto_reads_each_page_with_the_engine_that_reads_it_best() {
     })
     .await;
     // Per kind: (file, the engine auto must keep, CER bound of its text). Tesseract reads the
-    // clean 1879 book page at ~0.5% and PP-OCR at 4.4%; on the handwritten will Tesseract is
-    // at ~90% and PP-OCR at 19%; on the receipt 24% against 12%.
+    // clean 1879 book page at ~0.5% and PP-OCR at 0.8%; on the handwritten will Tesseract is
+    // at ~90% and PP-OCR at 19%; on the receipt 28% against 11%.
     for (file, engine, bound) in [
         ("de_print_antiqua_01.tif", "tesseract", 0.02),
         ("fr_handwritten_01.jpg", "ppocr", 0.25),
-        ("en_receipt_01.jpg", "ppocr", 0.16),
+        ("en_receipt_01.jpg", "ppocr", 0.13),
     ] {
         let entry = corpus::entry(file);
         let job = finished(&app, &entry.path(), &[("language", &entry.tess)], None).await;

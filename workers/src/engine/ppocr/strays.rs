@@ -87,12 +87,15 @@ mod tests {
             .collect()
     }
 
+    /// Reading directions and lengths of a page's lines, and whether each is kept.
+    type Case = (&'static [(f64, f64)], &'static [bool]);
+
     #[test]
     fn another_sheets_lines_are_dropped_and_the_pages_kept() {
         const K: bool = true;
         const D: bool = false;
         // (reading directions and lengths, whether each line is kept)
-        let cases: &[(&[(f64, f64)], &[bool])] = &[
+        let cases: &[Case] = &[
             // The corpus receipt: its own lines at about −1.5°, the one beneath at −130°, 36°
             // and 48°, and one line upside down (kept: its turn is the scores' business).
             (
@@ -128,7 +131,12 @@ mod tests {
             (&[(0.0, 100.0), (120.0, 90.0)], &[K, K]),
             // A page read at 180°: the majority decides which way is up.
             (
-                &[(179.0, 500.0), (-179.5, 500.0), (178.0, 400.0), (-40.0, 100.0)],
+                &[
+                    (179.0, 500.0),
+                    (-179.5, 500.0),
+                    (178.0, 400.0),
+                    (-40.0, 100.0),
+                ],
                 &[K, K, K, D],
             ),
             // A slanted stamp at 45° is dropped, a line 25° off (handwriting) kept.
