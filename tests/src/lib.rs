@@ -136,6 +136,7 @@ impl Drop for Isolation {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
         let name = self.name.clone();
+        let data_dir = self.data_dir.clone();
         // Drop cannot be async; clean up on a short-lived runtime of its own.
         let cleanup = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -152,11 +153,13 @@ impl Drop for Isolation {
                     eprintln!("could not clean redis namespace {name}: {err:#}");
                 }
                 // Workers of the test may still be stopping and beat once more (every second in
-                // tests), registering their queues again: clean once more after a beat.
+                // tests), registering their queues again, and a stopping app may still commit
+                // its search index into the data directory: clean both once more after a beat.
                 tokio::time::sleep(Duration::from_millis(1500)).await;
                 if let Err(err) = delete_redis_namespace(&name).await {
                     eprintln!("could not clean redis namespace {name}: {err:#}");
                 }
+                let _ = std::fs::remove_dir_all(&data_dir);
             });
         });
         let _ = cleanup.join();
