@@ -514,7 +514,7 @@ fn scored(
     if let Some(dir) = env_path("OCRCHAT_BENCH_TEXTS") {
         let _ = std::fs::create_dir_all(&dir);
         for (page, text) in pages.iter().zip(texts) {
-            let name = format!("{}.{}.txt", page.label, short(engine)).replace(' ', "_");
+            let name = format!("{}.{}{threads}.txt", page.label, short(engine)).replace(' ', "_");
             let _ = std::fs::write(dir.join(name), text);
         }
     }

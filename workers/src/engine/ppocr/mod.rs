@@ -45,8 +45,8 @@
 //! detector's activations; RapidOCR peaks at ~880 MB on the same page). About 70% of the time
 //! is the recogniser, 28% the detector. ONNX Runtime's memory arena is on (and shrunk after
 //! every run, see [`model`]), which saves a sixth of the time RapidOCR's setting (no arena)
-//! spends faulting in fresh memory. A 4000 × 6000 page costs no more than that plus its own image, since it is scaled to
-//! the bound while being converted. Everything runs on the calling thread (ONNX Runtime is
+//! spends faulting in fresh memory. A 4000 × 6000 page costs no more than that plus its own
+//! image, since it is scaled to the bound while being converted. Everything runs on the calling thread (ONNX Runtime is
 //! given [`PpOcrConfig::intra_threads`] threads per model, 1 by default): call
 //! [`PpOcr::recognize`] from a worker thread, never from the async executor.
 
@@ -342,8 +342,8 @@ impl PpOcr {
     /// Step 4½: every crop the classifier turned upside down is read the way it was found as
     /// well, and the reading with the higher score is kept (`turned` and `recognised` updated).
     ///
-    /// The classifier is wrong often enough to matter: on the corpus it turned 27 of 429 crops,
-    /// nearly all on upright pages, and for 18 of them the reading as found scored higher
+    /// The classifier is wrong often enough to matter: on the corpus (every page upright) it
+    /// turned 27 of 429 crops, and for 18 of them the reading as found scored higher
     /// (turned, a receipt's "TAX INVOICE" read "TA ICE" and a letter's line "me b b b b b b b").
     /// With this check and [`strays`] the corpus reads at 4.8% CER instead of 9.9%, the typed
     /// letter at 0.6% instead of 11.2% and 5.4% a page, for re-reading those few crops. What
