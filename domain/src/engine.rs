@@ -2,7 +2,7 @@
 //!
 //! Two engines read page images on the CPU: Tesseract (fast, best on clean print) and PP-OCR
 //! (PP-OCRv6's neural detector and recogniser: best on receipts, phone photos, handwriting and
-//! Fraktur, 3 to 5 times slower). `auto` reads every page with Tesseract and asks PP-OCR for a
+//! Fraktur, about 3 times slower). `auto` reads every page with Tesseract and asks PP-OCR for a
 //! second reading only where Tesseract's own confidence says it struggled, then keeps the reading
 //! whose confidence is higher, once each engine's confidence is put on the same scale
 //! ([`keep_second_reading`]). The thresholds come from the developer corpus (see the constants);

@@ -124,6 +124,10 @@ fn main() -> Result<()> {
     }
     match PpOcrConfig::from_env() {
         Ok(config) if config.missing_files().is_empty() => {
+            println!(
+                "PP-OCR recogniser: {} (OCRCHAT_PPOCR_RECOGNISER=int8|float)",
+                config.recogniser.file()
+            );
             for (name, mode) in [("ppocr", Mode::PpOcr), ("auto", Mode::Auto)] {
                 if wanted(name) {
                     runs.push(run_engines(&pages, &tessdata, &config, threads, mode)?);

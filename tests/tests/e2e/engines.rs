@@ -194,6 +194,7 @@ async fn engines_are_refused_clearly_where_they_cannot_serve() {
     for file in [
         workers::engine::ppocr::DETECTOR_MODEL,
         workers::engine::ppocr::RECOGNISER_MODEL,
+        workers::engine::ppocr::INT8_RECOGNISER_MODEL,
         workers::engine::ppocr::CLASSIFIER_MODEL,
     ] {
         std::fs::write(broken.join(file), b"not an onnx model").unwrap();

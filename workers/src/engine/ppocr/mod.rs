@@ -74,6 +74,8 @@ pub const ENGINE_NAME: &str = "ppocr";
 pub const DETECTOR_MODEL: &str = "PP-OCRv6_det_small.onnx";
 /// Recogniser model file (its dictionary is in its metadata, key `character`).
 pub const RECOGNISER_MODEL: &str = "PP-OCRv6_rec_small.onnx";
+/// The recogniser quantised to int8 by `scripts/deps.sh ppocr` (`scripts/quantise_recogniser.py`).
+pub const INT8_RECOGNISER_MODEL: &str = "PP-OCRv6_rec_small.int8.onnx";
 /// Orientation classifier model file.
 pub const CLASSIFIER_MODEL: &str = "ch_ppocr_mobile_v2.0_cls_mobile.onnx";
 
@@ -90,8 +92,10 @@ const TEXT_SCORE: f32 = 0.5;
 /// Where the engine's files are and how many threads it may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PpOcrConfig {
-    /// Directory holding [`DETECTOR_MODEL`], [`RECOGNISER_MODEL`] and [`CLASSIFIER_MODEL`].
+    /// Directory holding [`DETECTOR_MODEL`], the recogniser and [`CLASSIFIER_MODEL`].
     pub models_dir: PathBuf,
+    /// Which recogniser file is loaded from `models_dir`.
+    pub recogniser: Precision,
     /// `libonnxruntime.so` (1.31 or newer). Loaded once per process.
     pub runtime_library: PathBuf,
     /// Threads ONNX Runtime may use inside one model run. 1 is right for the service, whose
@@ -99,11 +103,48 @@ pub struct PpOcrConfig {
     pub intra_threads: usize,
 }
 
+/// The recogniser's arithmetic: the int8 model by default, the wheel's float model on request.
+///
+/// The recogniser is 60–70% of PP-OCR's time, most of it convolutions, which ONNX Runtime runs
+/// about twice as fast in int8. Measured on the developer corpus (`cargo bench -p workers
+/// --bench ocr`, two threads): 0.42 → 0.62 pages/s, CER 4.84% → 4.94% (receipts 14.2% →
+/// 14.5%, handwriting 18.8% → 19.0%). `Float` is the model exactly as RapidOCR ships it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// [`INT8_RECOGNISER_MODEL`].
+    #[default]
+    Int8,
+    /// [`RECOGNISER_MODEL`].
+    Float,
+}
+
+impl Precision {
+    /// The recogniser's file name in the model directory.
+    pub fn file(self) -> &'static str {
+        match self {
+            Precision::Int8 => INT8_RECOGNISER_MODEL,
+            Precision::Float => RECOGNISER_MODEL,
+        }
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Precision, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "int8" => Ok(Precision::Int8),
+            "float" | "fp32" => Ok(Precision::Float),
+            other => Err(format!("`{other}` is neither `int8` nor `float`")),
+        }
+    }
+}
+
 impl PpOcrConfig {
     /// The configuration the test and benchmark environment describes: models from
     /// `OCRCHAT_PPOCR_MODELS`, the runtime from `ORT_DYLIB_PATH` (both printed by
     /// `scripts/deps.sh env`), else where `scripts/deps.sh ppocr` installs them
-    /// (`$OCRCHAT_CACHE`, default `~/.cache/ocrchat`); one thread.
+    /// (`$OCRCHAT_CACHE`, default `~/.cache/ocrchat`); the recogniser `OCRCHAT_PPOCR_RECOGNISER`
+    /// names (`int8`, the default, or `float`); one thread.
     pub fn from_env() -> Result<PpOcrConfig, PpOcrError> {
         let cache = std::env::var_os("OCRCHAT_CACHE")
             .filter(|v| !v.is_empty())
@@ -131,6 +172,15 @@ impl PpOcrConfig {
                 "libonnxruntime.so",
                 "onnxruntime-1.32.0/libonnxruntime.so",
             )?,
+            recogniser: match std::env::var("OCRCHAT_PPOCR_RECOGNISER") {
+                Ok(value) if !value.trim().is_empty() => {
+                    value.parse().map_err(|detail| PpOcrError::Setting {
+                        variable: "OCRCHAT_PPOCR_RECOGNISER",
+                        detail,
+                    })?
+                }
+                _ => Precision::default(),
+            },
             intra_threads: 1,
         })
     }
@@ -139,7 +189,7 @@ impl PpOcrConfig {
 impl PpOcrConfig {
     /// The files [`PpOcr::load`] needs that do not exist (checked without loading anything).
     pub fn missing_files(&self) -> Vec<PathBuf> {
-        [DETECTOR_MODEL, RECOGNISER_MODEL, CLASSIFIER_MODEL]
+        [DETECTOR_MODEL, self.recogniser.file(), CLASSIFIER_MODEL]
             .iter()
             .map(|file| self.models_dir.join(file))
             .chain(std::iter::once(self.runtime_library.clone()))
@@ -182,6 +232,12 @@ pub enum PpOcrError {
     #[error("running {model} failed: {detail}")]
     Inference { model: String, detail: String },
     /// [`PpOcrConfig::from_env`] found a variable unset.
+    /// [`PpOcrConfig::from_env`] found a variable set to something it does not understand.
+    #[error("the environment variable {variable} is not understood: {detail}")]
+    Setting {
+        variable: &'static str,
+        detail: String,
+    },
     #[error("the environment variable {variable} is not set; it must point to {what}")]
     Environment {
         variable: &'static str,
@@ -222,8 +278,8 @@ impl PpOcr {
         };
         let detector = load(DETECTOR_MODEL)?;
         let classifier = load(CLASSIFIER_MODEL)?;
-        let recogniser = load(RECOGNISER_MODEL)?;
-        let recogniser_path = config.models_dir.join(RECOGNISER_MODEL);
+        let recogniser = load(config.recogniser.file())?;
+        let recogniser_path = config.models_dir.join(config.recogniser.file());
         let entries = recogniser
             .metadata("character")?
             .map(|text| model::split_lines(&text))
@@ -547,6 +603,16 @@ mod tests {
     fn the_engine_can_be_shared_between_threads() {
         fn shareable<T: Send + Sync>() {}
         shareable::<PpOcr>();
+    }
+
+    #[test]
+    fn the_recogniser_precision_is_named_in_words() {
+        assert_eq!("int8".parse(), Ok(Precision::Int8));
+        assert_eq!(" Float ".parse(), Ok(Precision::Float));
+        assert_eq!("fp32".parse(), Ok(Precision::Float));
+        assert!("fp16".parse::<Precision>().is_err());
+        assert_eq!(Precision::default().file(), INT8_RECOGNISER_MODEL);
+        assert_eq!(Precision::Float.file(), RECOGNISER_MODEL);
     }
 
     #[test]
