@@ -12,7 +12,7 @@ use anyhow::Context;
 use domain::LanguageSpec;
 use poem::{
     listener::{Acceptor, Listener, TcpListener},
-    middleware::{NormalizePath, Tracing, TrailingSlash},
+    middleware::{NormalizePath, TrailingSlash},
     EndpointExt, Route, Server,
 };
 use poem_openapi::OpenApiService;
@@ -364,7 +364,7 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
             .nest("/docs", swagger_ui())
             .before(limit_body(config.limits.max_upload_bytes + 1024 * 1024))
             .with(NormalizePath::new(TrailingSlash::Trim))
-            .with(Tracing)
+            .with(crate::request_log::RequestLog)
             .data(Arc::clone(&state))
             .catch_all_error(json_errors);
         let acceptor = TcpListener::bind(config.addr)

@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod export;
 pub mod job_cache;
+pub mod request_log;
 pub mod routes;
 pub mod views;
 pub mod wait;

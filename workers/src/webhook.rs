@@ -94,7 +94,8 @@ pub fn validate_url(raw: &str, allow_private: bool) -> Result<Url, WebhookError>
 }
 
 /// Whether an address is reachable on the public internet (not loopback, private, link-local,
-/// carrier-grade NAT, unique-local, multicast, unspecified, documentation or reserved).
+/// carrier-grade NAT, unique-local, multicast, unspecified, documentation, reserved, or an IPv6
+/// address that tunnels to IPv4: NAT64, 6to4, Teredo).
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
@@ -121,14 +122,26 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a >= 240) // reserved
 }
 
+/// For IPv6 the guard lists what may pass rather than what may not: only global unicast
+/// (`2000::/3`), less the blocks in it that IANA's special-purpose registry marks as not
+/// globally reachable or that tunnel to an IPv4 address the guard would have to decode (6to4,
+/// Teredo). NAT64 (`64:ff9b::/96`, `64:ff9b:1::/48`), whose gateway would forward to the
+/// embedded IPv4 address (loopback and private included), lies outside `2000::/3` and is
+/// refused with the rest. No crate classifies these on stable Rust (`Ipv6Addr::is_global` is
+/// unstable; `ip_rfc` and `ipext` are unmaintained copies of an old draft of it), hence the
+/// table here.
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link local
-        || first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
+    let s = ip.segments();
+    let global_unicast = (s[0] & 0xe000) == 0x2000;
+    let refused = match s[0] {
+        // 2001::/23 IETF protocol assignments (Teredo 2001::/32, benchmarking, ORCHID) and
+        // 2001:db8::/32 documentation.
+        0x2001 => s[1] < 0x0200 || s[1] == 0x0db8,
+        0x2002 => true,          // 6to4
+        0x3fff => s[1] < 0x1000, // 3fff::/20 documentation
+        _ => false,
+    };
+    global_unicast && !refused
 }
 
 /// Resolves the URL's host and returns an address to connect to, every resolved address having
@@ -345,6 +358,13 @@ mod tests {
     #[test]
     fn urls_are_checked_for_scheme_credentials_and_internal_addresses() {
         assert!(validate_url("https://hooks.example.com/ocr?x=1", false).is_ok());
+        for public in [
+            "http://[2606:4700::1111]/",
+            "http://[2a00:1450:4001::200e]/",
+            "http://8.8.8.8/",
+        ] {
+            assert!(validate_url(public, false).is_ok(), "{public} is public");
+        }
         for (url, private_ok) in [
             ("ftp://example.com/x", false),
             ("https://user:pw@example.com/", false),
@@ -359,6 +379,19 @@ mod tests {
             ("http://[::ffff:127.0.0.1]/", true),
             ("http://100.64.0.1/", true),
             ("http://0.0.0.0/", true),
+            ("http://[64:ff9b::7f00:1]/", true), // NAT64 of 127.0.0.1
+            ("http://[64:ff9b::808:808]/", true), // NAT64 of 8.8.8.8: refused whole
+            ("http://[64:ff9b:1::a00:1]/", true), // local-use NAT64
+            ("http://[2002:7f00:1::]/", true),   // 6to4 of 127.0.0.1
+            ("http://[2001:0:4136:e378::1]/", true), // Teredo
+            ("http://[2001:2::1]/", true),       // benchmarking
+            ("http://[2001:db8::1]/", true),     // documentation
+            ("http://[3fff::1]/", true),         // documentation (RFC 9637)
+            ("http://[::127.0.0.1]/", true),     // IPv4-compatible (deprecated)
+            ("http://[100::1]/", true),          // discard-only
+            ("http://[fec0::1]/", true),         // site-local (deprecated)
+            ("http://[fe80::1]/", true),         // link-local
+            ("http://[ff02::1]/", true),         // multicast
         ] {
             assert!(validate_url(url, false).is_err(), "{url} must be refused");
             assert_eq!(
