@@ -12,8 +12,8 @@ padded to the batch's widest, values in [-1, 1]). Nothing of the corpus is used.
 so a machine quantises the same way every time.
 
 Measured on the developer corpus (`cargo bench -p workers --bench ocr`, 2 threads): PP-OCR
-0.42 -> 0.62 pages/s, CER 4.84% -> 4.94%. Quantising the detector as well was tried and left
-out: 2% faster, CER 5.17% (handwriting 19.0% -> 21.7%).
+0.42 -> 0.61 pages/s, CER 4.84% -> 5.10%. Quantising the detector as well was tried and left
+out: 2% faster than the int8 recogniser alone, handwriting 19.0% -> 21.7% beside it.
 
 Runs in a venv of its own (onnx, onnxruntime, numpy, pillow, versions pinned by deps.sh); the
 service never runs Python.

@@ -69,13 +69,17 @@ pub fn redacted(uri: &Uri) -> String {
     let parts: Vec<String> = query
         .split('&')
         .map(|part| {
-            let (name, value) = part.split_once('=').unwrap_or((part, ""));
-            let decoded = percent_decode(name);
-            if !value.is_empty()
-                && SECRET_PARAMETERS
-                    .iter()
-                    .any(|secret| decoded.eq_ignore_ascii_case(secret))
-            {
+            // Names are compared decoded, so `api%5Ftoken` is caught too.
+            let secret = url::form_urlencoded::parse(part.as_bytes())
+                .next()
+                .is_some_and(|(name, value)| {
+                    !value.is_empty()
+                        && SECRET_PARAMETERS
+                            .iter()
+                            .any(|secret| name.eq_ignore_ascii_case(secret))
+                });
+            if secret {
+                let name = part.split_once('=').map_or(part, |(name, _)| name);
                 format!("{name}={REDACTED}")
             } else {
                 part.to_owned()
@@ -83,32 +87,6 @@ pub fn redacted(uri: &Uri) -> String {
         })
         .collect();
     format!("{path}?{}", parts.join("&"))
-}
-
-/// A parameter name with `%XX` escapes and `+` decoded, so `api%5Ftoken` is caught too.
-fn percent_decode(name: &str) -> String {
-    let bytes = name.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

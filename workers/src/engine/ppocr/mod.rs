@@ -107,8 +107,8 @@ pub struct PpOcrConfig {
 ///
 /// The recogniser is 60–70% of PP-OCR's time, most of it convolutions, which ONNX Runtime runs
 /// about twice as fast in int8. Measured on the developer corpus (`cargo bench -p workers
-/// --bench ocr`, two threads): 0.42 → 0.62 pages/s, CER 4.84% → 4.94% (receipts 14.2% →
-/// 14.5%, handwriting 18.8% → 19.0%). `Float` is the model exactly as RapidOCR ships it.
+/// --bench ocr`, two threads): 0.42 → 0.61 pages/s, CER 4.84% → 5.10% (receipts 14.2% →
+/// 14.5%, handwriting 18.8% → 20.0%). `Float` is the model exactly as RapidOCR ships it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {
     /// [`INT8_RECOGNISER_MODEL`].
@@ -231,13 +231,13 @@ pub enum PpOcrError {
     /// A model run failed.
     #[error("running {model} failed: {detail}")]
     Inference { model: String, detail: String },
-    /// [`PpOcrConfig::from_env`] found a variable unset.
     /// [`PpOcrConfig::from_env`] found a variable set to something it does not understand.
     #[error("the environment variable {variable} is not understood: {detail}")]
     Setting {
         variable: &'static str,
         detail: String,
     },
+    /// [`PpOcrConfig::from_env`] found a variable unset.
     #[error("the environment variable {variable} is not set; it must point to {what}")]
     Environment {
         variable: &'static str,
