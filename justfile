@@ -22,13 +22,13 @@ deps:
 # Run the service (API + workers) on $OCRCHAT_ADDR (default 127.0.0.1:8080); Swagger UI at /docs.
 # Without OCRCHAT_LLM_BASE_URL, a local llama-server answers chat (scripts/with-llm.sh).
 run: deps
-    scripts/deps.sh llama models ppocr
+    scripts/deps.sh llama models model-qwen ppocr embeddings
     cargo build --release -p api
     scripts/with-llm.sh "$CARGO_TARGET_DIR/release/ocrchat" serve
 
 # Run the whole test suite against the real stack (Postgres, Redis, Tesseract, pdfium).
 test: deps
-    scripts/deps.sh llama models ppocr
+    scripts/deps.sh llama models ppocr embeddings
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo test --workspace --no-fail-fast -- --test-threads "${OCRCHAT_TEST_THREADS:-4}"
 
 # Formatting and lints, as CI expects them.
@@ -41,7 +41,7 @@ openapi:
     cargo run -q -p api --bin ocrchat -- openapi > openapi/openapi.json
 
 # Benchmarks: ocrchat's engines against the reference tools, printed side by side.
-bench: deps && bench-service
+bench: deps && bench-service bench-chat
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p workers --bench ocr
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p search --bench retrieval
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p workers --bench preprocess
@@ -55,3 +55,15 @@ bench-service *ARGS: deps
     bench/setup.sh
     cargo build --release -p api
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" python3 bench/service.py --binary "$CARGO_TARGET_DIR/release/ocrchat" "$@"
+
+# Runs the real service on the documents of the shared chat questions (../shared/chat), asks each
+# question with every local model whose GGUF is here and with none (the fallback answers), and
+# prints each answer and one table: correct, absent facts uncited, citations verbatim, latency,
+# goals. Arguments go to bench/chat.py: --models none,qwen0.5 picks models, --out DIR keeps
+# results.json and the recognised page texts there.
+# Chat quality end to end (OCR, retrieval, model, citations); `bench` runs it after bench-service.
+[positional-arguments]
+bench-chat *ARGS: deps
+    scripts/deps.sh llama models model-qwen embeddings
+    cargo build --release -p api
+    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" python3 bench/chat.py --binary "$CARGO_TARGET_DIR/release/ocrchat" "$@"

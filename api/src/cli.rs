@@ -362,7 +362,8 @@ async fn reindex(
     jobs: &[domain::JobId],
 ) -> anyhow::Result<()> {
     let dir = config.data_dir.join("index");
-    let index = match search::Index::open(&dir) {
+    // The server's embedder, or the index's layout would differ and the index be rebuilt empty.
+    let index = match search::Index::open(&dir, crate::chat::load_embedder(config)) {
         Ok(index) => index,
         Err(search::Error::Locked(dir)) => {
             println!(

@@ -51,6 +51,11 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` is believed (`OCRCHAT_TRUSTED_PROXIES`, comma-separated
     /// addresses or CIDR ranges; empty by default, so the peer address is the client).
     pub trusted_proxies: Vec<IpRange>,
+    /// The sentence-embedding model of hybrid chat retrieval (`OCRCHAT_EMBEDDINGS`, a directory
+    /// with all-MiniLM-L6-v2's `config.json`, `tokenizer.json` and `model.safetensors`; default
+    /// `~/.cache/ocrchat/minilm-l6-v2`, where `scripts/deps.sh embeddings` puts them). `None` when
+    /// a file is missing or `OCRCHAT_EMBEDDINGS=off`: retrieval is then BM25 alone.
+    pub embeddings: Option<PathBuf>,
     /// Where this process keeps local, rebuildable state: the chat passage index lives in
     /// `<data_dir>/index` (`OCRCHAT_DATA_DIR`, default `~/.cache/ocrchat/data`). One directory
     /// per API process: the index has a single writer.
@@ -110,6 +115,9 @@ pub struct LlmConfig {
     pub context_tokens: usize,
     /// Most tokens an answer may have (`OCRCHAT_LLM_MAX_TOKENS`, default 512).
     pub max_tokens: u32,
+    /// Most tokens of evidence a prompt shows (`OCRCHAT_LLM_EVIDENCE_TOKENS`, default 300): on
+    /// two cores, reading the prompt is most of an answer's time (see the README's chat table).
+    pub evidence_tokens: usize,
 }
 
 impl std::fmt::Debug for LlmConfig {
@@ -121,6 +129,7 @@ impl std::fmt::Debug for LlmConfig {
             .field("timeout", &self.timeout)
             .field("context_tokens", &self.context_tokens)
             .field("max_tokens", &self.max_tokens)
+            .field("evidence_tokens", &self.evidence_tokens)
             .finish()
     }
 }
@@ -272,6 +281,29 @@ fn ppocr_config(enabled: bool, recogniser: Precision) -> Option<PpOcrConfig> {
     Some(config)
 }
 
+/// The embedding model's directory when its files are there (`OCRCHAT_EMBEDDINGS`, `off` for
+/// none); otherwise `None`, with a warning naming the missing file.
+fn embeddings_dir() -> Option<PathBuf> {
+    let dir = match var("OCRCHAT_EMBEDDINGS") {
+        Some(value) if value == "off" => return None,
+        Some(value) => PathBuf::from(value),
+        None => cache_dir().join("minilm-l6-v2"),
+    };
+    let missing = ["config.json", "tokenizer.json", "model.safetensors"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| !p.is_file());
+    if let Some(file) = missing {
+        tracing::warn!(
+            missing = %file.display(),
+            "the embedding model is not installed (run scripts/deps.sh embeddings): chat \
+             retrieval is BM25 alone"
+        );
+        return None;
+    }
+    Some(dir)
+}
+
 /// `~/.cache/ocrchat`, or `$OCRCHAT_CACHE`: where the install script puts pdfium and models.
 pub fn cache_dir() -> PathBuf {
     var("OCRCHAT_CACHE").map(PathBuf::from).unwrap_or_else(|| {
@@ -354,6 +386,7 @@ impl Config {
                         reason,
                     })?,
             },
+            embeddings: embeddings_dir(),
             data_dir: var("OCRCHAT_DATA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| cache_dir().join("data")),
@@ -364,6 +397,7 @@ impl Config {
                 timeout: Duration::from_secs(parsed("OCRCHAT_LLM_TIMEOUT_SECS", 60)?.max(1)),
                 context_tokens: parsed("OCRCHAT_LLM_CONTEXT_TOKENS", 4096)?.max(512),
                 max_tokens: parsed("OCRCHAT_LLM_MAX_TOKENS", 512)?.max(32),
+                evidence_tokens: parsed("OCRCHAT_LLM_EVIDENCE_TOKENS", 300)?.max(32),
             },
             vlm: VlmConfig {
                 base_url: var("OCRCHAT_VLM_BASE_URL"),
@@ -380,7 +414,7 @@ impl Config {
         format!(
             "addr={} database_url={} redis_url={} namespace={} pdfium={} tessdata={} ppocr={} \
              max_upload_bytes={} max_pages={} inline_pages={} inline_wait={:?} ocr_threads={} \
-             concurrency={} attempts={} heartbeat={:?} data_dir={} llm={} vlm={}",
+             concurrency={} attempts={} heartbeat={:?} data_dir={} embeddings={} llm={} vlm={}",
             self.addr,
             redact_url(&self.database_url),
             redact_url(&self.redis_url),
@@ -399,6 +433,10 @@ impl Config {
             self.worker.attempts,
             self.worker.heartbeat,
             self.data_dir.display(),
+            self.embeddings.as_ref().map_or_else(
+                || "none (BM25 alone)".to_owned(),
+                |d| d.display().to_string()
+            ),
             match &self.llm.base_url {
                 Some(url) => format!("{} ({})", redact_url(url), self.llm.model),
                 None => "none (extractive answers)".to_owned(),

@@ -214,7 +214,7 @@ fn main() {
     let chars: usize = pages.iter().map(|p| p.text.chars().count()).sum();
 
     let tmp = tempfile::tempdir().expect("temp dir");
-    let index = Index::open(tmp.path()).expect("open index");
+    let index = Index::open(tmp.path(), None).expect("open index");
     let started = Instant::now();
     index.index_job(job, 1, &pages).expect("index the job");
     let indexing = started.elapsed();

@@ -274,6 +274,53 @@ pub(crate) fn stemmed_query_terms(question: &str, stemmed: Stemmed) -> Vec<Strin
     .collect()
 }
 
+/// Every term of a text as the fields index it, for comparing short texts without an index:
+/// neutral terms as they are, each stemmed language's terms prefixed with its code (`en:invoic`),
+/// CJK bigrams prefixed with `cjk:`.
+pub(crate) fn text_terms(text: &str, languages: &Languages) -> Vec<String> {
+    let mut out = tokens(base().filter_dynamic(AsciiFoldingFilter).build(), text);
+    for stemmed in &languages.stemmed {
+        let analyzer = base()
+            .filter_dynamic(Stemmer::new(stemmed.language))
+            .build();
+        out.extend(
+            tokens(analyzer, text)
+                .into_iter()
+                .map(|t| format!("{}:{t}", stemmed.code)),
+        );
+    }
+    if languages.cjk {
+        if let Ok(tokenizer) = NgramTokenizer::new(2, 2, false) {
+            let analyzer = TextAnalyzer::builder(tokenizer).filter(LowerCaser).build();
+            out.extend(
+                tokens(analyzer, text)
+                    .into_iter()
+                    .map(|t| format!("cjk:{t}")),
+            );
+        }
+    }
+    out
+}
+
+/// The terms of a question in the form `text_terms` gives a text: what a unit must contain to
+/// match it lexically (stop words removed as for the index query).
+pub(crate) fn question_terms(question: &str, languages: &Languages) -> Vec<String> {
+    let mut out = neutral_query_terms(question, languages);
+    for stemmed in &languages.stemmed {
+        out.extend(
+            stemmed_query_terms(question, *stemmed)
+                .into_iter()
+                .map(|t| format!("{}:{t}", stemmed.code)),
+        );
+    }
+    if languages.cjk {
+        if let Ok(terms) = cjk_query_terms(question) {
+            out.extend(terms.into_iter().map(|t| format!("cjk:{t}")));
+        }
+    }
+    out
+}
+
 /// Query bigrams for the CJK field: only those made of two non-space, non-ASCII characters, so
 /// Latin words in a question do not match random letter pairs.
 pub(crate) fn cjk_query_terms(question: &str) -> tantivy::Result<Vec<String>> {

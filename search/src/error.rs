@@ -24,6 +24,9 @@ pub enum Error {
     /// A stored document lacks a field this crate always writes (a bug or a foreign index).
     #[error("corrupt index document: {0}")]
     Corrupt(&'static str),
+    /// The embedding model could not be loaded or run (the message names its directory).
+    #[error("embedding model: {0}")]
+    Embedding(String),
 }
 
 /// Result alias for index operations.

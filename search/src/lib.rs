@@ -2,9 +2,10 @@
 //!
 //! Owns: splitting pages into citable passages (a few sentences, with page and character offsets),
 //! their tokenisation (a language-neutral field plus the Snowball stemmers and stop words tantivy
-//! offers, chosen from each page's Tesseract languages, and CJK bigrams), and BM25 retrieval of a
-//! job's best passages for a question. It sees only `domain` types; it must not read the database,
-//! know about HTTP, or call a model.
+//! offers, chosen from each page's Tesseract languages, and CJK bigrams), receipt vocabulary
+//! aliases (`vocabulary`), sentence embeddings (`embed`), and hybrid retrieval of a job's best
+//! passages and evidence units for a question (BM25 and embeddings fused). It sees only `domain`
+//! types; it must not read the database, know about HTTP, or call a chat model.
 //!
 //! Design choices a newcomer may question:
 //! - **One index for every job**, filtered by a `job` term at query time, rather than one index
@@ -21,13 +22,19 @@
 //! - **Idempotent writes.** Every document carries a key `{job}:{page}` (and the job's version lives
 //!   in a `{job}:meta` document): `index_page` deletes the key and adds the page again, and
 //!   `index_job` deletes the whole job first, so repeating either changes nothing.
+//! - **Embeddings live in the index**, as a stored field of each passage: they are the same
+//!   projection, computed when the job is indexed (when it is done, or on first use), rebuilt by
+//!   replay with the rest, erased with the job, and never out of step with the passages.
 //! - **Erasure** deletes every document of a job (`delete_job`); the API does it when the job's
 //!   `erased` event is announced.
 
 mod analysis;
+pub mod embed;
 mod error;
 mod index;
 pub mod passages;
+pub mod vocabulary;
 
+pub use embed::{Embedder, MiniLm};
 pub use error::{Error, Result};
-pub use index::{Hit, Index, PageText};
+pub use index::{Hit, Index, PageText, Retrieval, DENSE_FLOOR, RRF_K};

@@ -6,7 +6,10 @@
 //! passage reaches `TARGET_CHARS`. Each passage is trimmed and carries its character offsets, and
 //! its text is exactly that range of the page: a passage can always be quoted verbatim.
 
-use domain::{chat::Passage, PageIndex};
+use domain::{
+    chat::{evidence::sentence_ranges, Passage},
+    PageIndex,
+};
 
 /// A passage grows by whole sentences until it has at least this many characters.
 pub const TARGET_CHARS: usize = 280;
@@ -14,35 +17,10 @@ pub const TARGET_CHARS: usize = 280;
 /// No passage is longer than this many characters.
 pub const MAX_CHARS: usize = 480;
 
-/// Byte ranges of sentence-like units, in order, covering the text.
+/// Byte ranges of sentence-like units, in order, covering the text, none over `MAX_CHARS`.
 fn units(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        let end = at + c.len_utf8();
-        let next = chars.peek().map(|(_, n)| *n);
-        let boundary = match c {
-            '.' | '!' | '?' => next.is_none_or(char::is_whitespace),
-            '\u{3002}' | '\u{ff01}' | '\u{ff1f}' => true,
-            '\n' => {
-                // A blank line (only whitespace up to the next newline) ends a block.
-                text[end..]
-                    .split('\n')
-                    .next()
-                    .is_some_and(|rest| rest.trim().is_empty() && text[end..].contains('\n'))
-            }
-            _ => false,
-        };
-        if boundary {
-            out.push((start, end));
-            start = end;
-        }
-    }
-    if start < text.len() {
-        out.push((start, text.len()));
-    }
-    out.into_iter()
+    sentence_ranges(text)
+        .into_iter()
         .flat_map(|(s, e)| cut_long(text, s, e))
         .collect()
 }

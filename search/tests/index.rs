@@ -31,7 +31,7 @@ fn job(n: u128) -> JobId {
 #[test]
 fn indexing_twice_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let index = Index::open(dir.path()).unwrap();
+    let index = Index::open(dir.path(), None).unwrap();
     let pages = letter();
     index.index_job(job(1), 5, &pages).unwrap();
     let count = index.passage_count(job(1)).unwrap();
@@ -54,7 +54,7 @@ fn indexing_twice_changes_nothing() {
 
 #[test]
 fn retrieval_ranks_the_page_that_answers_and_stays_in_its_job() {
-    let index = Index::in_memory().unwrap();
+    let index = Index::in_memory(None).unwrap();
     index.index_job(job(1), 3, &letter()).unwrap();
     let receipt = PageText {
         page: PageIndex(0),
@@ -107,7 +107,7 @@ fn retrieval_ranks_the_page_that_answers_and_stays_in_its_job() {
 
 #[test]
 fn erasing_a_job_removes_every_passage_and_its_version() {
-    let index = Index::in_memory().unwrap();
+    let index = Index::in_memory(None).unwrap();
     index.index_job(job(1), 3, &letter()).unwrap();
     index.index_job(job(2), 3, &letter()).unwrap();
     index.delete_job(job(1)).unwrap();
@@ -122,21 +122,21 @@ fn erasing_a_job_removes_every_passage_and_its_version() {
 fn the_index_survives_a_reopen_and_refuses_a_second_writer() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let index = Index::open(dir.path()).unwrap();
+        let index = Index::open(dir.path(), None).unwrap();
         index.index_job(job(1), 7, &letter()).unwrap();
         assert!(matches!(
-            Index::open(dir.path()),
+            Index::open(dir.path(), None),
             Err(search::Error::Locked(_))
         ));
     }
-    let index = Index::open(dir.path()).unwrap();
+    let index = Index::open(dir.path(), None).unwrap();
     assert_eq!(index.indexed_version(job(1)).unwrap(), Some(7));
     assert!(!index.search(job(1), "Burgenland", 3).unwrap().is_empty());
 }
 
 #[test]
 fn german_pages_are_stemmed_as_german() {
-    let index = Index::in_memory().unwrap();
+    let index = Index::in_memory(None).unwrap();
     let page = PageText {
         page: PageIndex(0),
         text: corpus("de_print_antiqua_01.gt.txt"),

@@ -4,7 +4,7 @@
 //! - `LlamaServer`: llama.cpp's `llama-server` with a real GGUF model on a free loopback port
 //!   (built by `scripts/deps.sh llama`, models by `scripts/deps.sh models`), killed on drop;
 //! - `FakeLlm`: a tiny HTTP server that answers chat completions the way a broken or lying model
-//!   server would (hangs, 5xx, malformed JSON, context overflow, invented quotes), for the error
+//!   server would (hangs, 5xx, malformed JSON, context overflow, invented evidence), for the error
 //!   paths a real server cannot be made to take on demand.
 
 use anyhow::{bail, Context};
@@ -168,10 +168,34 @@ pub enum Behaviour {
     GarbageBody,
     /// `400` with llama-server's exact context-overflow error object.
     ContextOverflow,
-    /// A completion whose content is this reply JSON (e.g. with invented or real quotes).
+    /// A completion whose content is this reply JSON (e.g. with invented evidence numbers).
     Reply(Value),
-    /// `500` on the first request, then `Reply` on every later one.
-    FailOnceThen(Value),
+    /// A reply naming the first evidence unit of the prompt whose text contains `containing`
+    /// (case-insensitive), as a model that found it would: `{"evidence": [n], "answer": …}`,
+    /// or no evidence when no unit contains it.
+    Cite {
+        /// Text the unit must contain.
+        containing: String,
+        /// The answer to give.
+        answer: String,
+    },
+    /// `500` on the first request, then the given behaviour on every later one.
+    FailOnceThen(Box<Behaviour>),
+}
+
+/// The number of the first `[n] (page p) text` line of a prompt's last message whose text
+/// contains `needle` (case-insensitive).
+pub fn unit_containing(request: &Value, needle: &str) -> Option<u32> {
+    let last = request["messages"].as_array()?.last()?["content"].as_str()?;
+    let needle = needle.to_lowercase();
+    last.lines().find_map(|line| {
+        let rest = line.strip_prefix('[')?;
+        let (number, text) = rest.split_once(']')?;
+        text.to_lowercase()
+            .contains(&needle)
+            .then(|| number.parse().ok())
+            .flatten()
+    })
 }
 
 struct Shared {
@@ -289,13 +313,20 @@ async fn serve(mut stream: TcpStream, shared: Arc<Mutex<Shared>>) -> anyhow::Res
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let behaviour = {
         let mut shared = shared.lock().unwrap_or_else(|e| e.into_inner());
-        shared.requests.push(body);
+        shared.requests.push(body.clone());
         let first = shared.requests.len() == 1;
         match &shared.behaviour {
-            Behaviour::FailOnceThen(reply) if !first => Behaviour::Reply(reply.clone()),
+            Behaviour::FailOnceThen(then) if !first => (**then).clone(),
             Behaviour::FailOnceThen(_) => Behaviour::ServerError,
             other => other.clone(),
         }
+    };
+    let behaviour = match behaviour {
+        Behaviour::Cite { containing, answer } => {
+            let evidence: Vec<u32> = unit_containing(&body, &containing).into_iter().collect();
+            Behaviour::Reply(json!({ "evidence": evidence, "answer": answer }))
+        }
+        other => other,
     };
     let (status, body) = match behaviour {
         Behaviour::Hang => {
@@ -319,8 +350,10 @@ async fn serve(mut stream: TcpStream, shared: Arc<Mutex<Shared>>) -> anyhow::Res
             }})
             .to_string(),
         ),
-        Behaviour::Reply(reply) | Behaviour::FailOnceThen(reply) => {
-            ("200 OK", completion(&reply.to_string()).to_string())
+        Behaviour::Reply(reply) => ("200 OK", completion(&reply.to_string()).to_string()),
+        // A failure nested in a failure: answered as a failure.
+        Behaviour::Cite { .. } | Behaviour::FailOnceThen(_) => {
+            ("500 Internal Server Error", "nested scripted failure".into())
         }
     };
     let content_type = if body.starts_with('{') {

@@ -87,6 +87,9 @@ pub struct Completion {
     pub reply: ModelReply,
     /// The model the server says answered.
     pub model: String,
+    /// How many evidence units the prompt showed (the first `shown` of those given): what the
+    /// reply's numbers refer to.
+    pub shown: usize,
 }
 
 /// The result of asking, with what it cost.
@@ -193,6 +196,7 @@ impl LlmClient {
             budget: Budget {
                 context_tokens: config.context_tokens,
                 reply_tokens: config.max_tokens as usize,
+                evidence_tokens: config.evidence_tokens,
             },
         }))
     }
@@ -202,11 +206,11 @@ impl LlmClient {
         &self.model
     }
 
-    /// Asks the model about `question` with the retrieved passages and earlier turns: one
+    /// Asks the model about `question` with the ranked evidence units and earlier turns: one
     /// attempt, and one retry on any failure (after a context overflow, with half the budget and
     /// no history). Never panics and never returns early without an outcome.
-    pub async fn answer(&self, question: &str, passages: &[Passage], history: &[Turn]) -> Outcome {
-        let prompt = build_prompt(question, passages, history, self.budget);
+    pub async fn answer(&self, question: &str, units: &[Passage], history: &[Turn]) -> Outcome {
+        let prompt = build_prompt(question, units, history, self.budget);
         let (first, mut usage) = self.complete(&prompt, FIRST_TEMPERATURE).await;
         let err = match first {
             Ok(completion) => {
@@ -221,7 +225,7 @@ impl LlmClient {
         tracing::warn!(error = %err, "model request failed; retrying once");
         let retry_prompt = match err {
             LlmError::ContextOverflow(_) => {
-                build_prompt(question, passages, &[], self.budget.halved())
+                build_prompt(question, units, &[], self.budget.halved())
             }
             _ => prompt,
         };
@@ -259,9 +263,11 @@ impl LlmClient {
             temperature: Some(temperature),
             response_format: Some(ResponseFormat::JsonSchema {
                 json_schema: ResponseFormatJsonSchema {
-                    description: Some("Quotes copied from the passages, then the answer.".into()),
+                    description: Some(
+                        "The numbers of the sentences holding the answer, then the answer.".into(),
+                    ),
                     name: "cited_answer".into(),
-                    schema: reply_schema(),
+                    schema: reply_schema(prompt.units),
                     strict: Some(true),
                 },
             }),
@@ -296,6 +302,7 @@ impl LlmClient {
             Ok(reply) => Ok(Completion {
                 reply,
                 model: response.model.clone(),
+                shown: prompt.units,
             }),
             Err(err) if choice.finish_reason == Some(FinishReason::Length) => Err(
                 LlmError::Malformed(format!("cut off at {} tokens: {err}", self.max_tokens)),

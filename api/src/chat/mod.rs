@@ -1,13 +1,14 @@
-//! Chat with a finished job: the passage index this process keeps, retrieval, the model, and
-//! verification of what it quotes.
+//! Chat with a finished job: the passage index this process keeps, retrieval, the model, and the
+//! rules that decide what its reply may claim.
 //!
 //! The flow of one question: make sure the index holds the job (index it from the `pages`
-//! projection if not), retrieve its best passages for the question, and, when there are any, ask
-//! the model with only those passages and the conversation's earlier turns. Each quote of the
-//! model is checked against the stored text of its page; only verified quotes become citations,
-//! and an answer with none becomes "the document does not contain it". Without a model, or when
-//! the model fails twice, the answer quotes the best passages instead (extractive), and the
-//! metadata says why.
+//! projection if not), retrieve its best passages for the question (BM25 and embeddings fused)
+//! and their sentences ranked, and, when there are any, ask the model with the best-ranked
+//! sentences, numbered, and the conversation's earlier turns. The model answers with the numbers
+//! of its evidence and a short answer; `domain::chat::reply_answer` decides what is shown (the
+//! answer citing its evidence, "not found", or a fallback when the two disagree). Without a model,
+//! or when it fails twice, the answer quotes the single best sentence instead (extractive), and
+//! the metadata says why.
 //!
 //! The index is a projection this process maintains (see the `search` crate docs for why not the
 //! workers): the indexer task indexes each job Postgres announces as `done`, and for each job it
@@ -19,8 +20,7 @@ pub mod llm;
 use crate::config::Config;
 use domain::{
     chat::{
-        extractive_answer, model_answer, not_found_answer, verify_quotes, Answer, Fallback,
-        FallbackReason, Passage, Turn,
+        fallback_answer, not_found_answer, reply_answer, Answer, FallbackReason, Passage, Turn,
     },
     JobId, JobStatus, PageIndex,
 };
@@ -51,6 +51,23 @@ pub enum Error {
     Client(#[from] llm::BuildError),
 }
 
+/// Loads the embedding model the configuration names; a model that cannot be loaded is logged
+/// and left out (retrieval is then BM25 alone), never fatal.
+pub fn load_embedder(config: &Config) -> Option<Arc<dyn search::Embedder>> {
+    let dir = config.embeddings.as_deref()?;
+    let started = Instant::now();
+    match search::MiniLm::load(dir) {
+        Ok(model) => {
+            tracing::info!(dir = %dir.display(), took = ?started.elapsed(), "loaded the embedding model");
+            Some(Arc::new(model))
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "the embedding model failed to load: chat retrieval is BM25 alone");
+            None
+        }
+    }
+}
+
 /// What the chat endpoints share: the index, the model client and the store.
 pub struct Chat {
     store: Store,
@@ -73,7 +90,7 @@ impl Chat {
     /// Opens the index under `config.data_dir` and builds the model client (none when no model
     /// is configured). Fails if another process holds the index directory.
     pub fn open(store: Store, config: &Config) -> Result<Chat, Error> {
-        let index = search::Index::open(&config.data_dir.join("index"))?;
+        let index = search::Index::open(&config.data_dir.join("index"), load_embedder(config))?;
         Ok(Chat {
             store,
             index: Arc::new(index),
@@ -159,47 +176,42 @@ impl Chat {
         self.ensure_indexed(job).await?;
         let index = Arc::clone(&self.index);
         let q = question.to_owned();
-        let hits =
-            tokio::task::spawn_blocking(move || index.search(job, &q, PASSAGES_PER_QUESTION))
+        let retrieval =
+            tokio::task::spawn_blocking(move || index.retrieve(job, &q, PASSAGES_PER_QUESTION))
                 .await??;
-        let passages: Vec<Passage> = hits.into_iter().map(|h| h.passage).collect();
-        let mut answer = if passages.is_empty() {
-            not_found_answer(0)
+        let passages = retrieval.passages.len();
+        let units = retrieval.units;
+        let mut answer = if units.is_empty() {
+            not_found_answer(passages)
         } else {
-            let pages = self.page_texts(job, &passages).await?;
+            let pages = self.page_texts(job, &units).await?;
             match &self.llm {
-                None => {
-                    let mut answer = extractive_answer(&passages, &pages);
-                    answer.meta.fallback = Some(Fallback {
-                        reason: FallbackReason::NotConfigured,
-                        detail: "no chat model is configured (OCRCHAT_LLM_BASE_URL)".into(),
-                    });
-                    answer
-                }
+                None => fallback_answer(
+                    &units,
+                    &pages,
+                    passages,
+                    FallbackReason::NotConfigured,
+                    "no chat model is configured (OCRCHAT_LLM_BASE_URL)".into(),
+                ),
                 Some(llm) => {
-                    let outcome = llm.answer(question, &passages, history).await;
+                    let outcome = llm.answer(question, &units, history).await;
                     let mut answer = match &outcome.result {
                         Ok(completion) => {
-                            let verified = verify_quotes(&completion.reply.quotes, &pages);
-                            if verified.rejected > 0 {
-                                tracing::info!(
-                                    %job,
-                                    rejected = verified.rejected,
-                                    verified = verified.citations.len(),
-                                    "model quotes failed verification"
-                                );
-                            }
-                            model_answer(&completion.reply, verified, passages.len())
+                            let shown = &units[..completion.shown.min(units.len())];
+                            reply_answer(question, &completion.reply, shown, &pages, passages)
                         }
                         Err(err) => {
-                            let mut answer = extractive_answer(&passages, &pages);
-                            answer.meta.fallback = Some(Fallback {
-                                reason: err.reason(),
-                                detail: err.to_string(),
-                            });
-                            answer
+                            fallback_answer(&units, &pages, passages, err.reason(), err.to_string())
                         }
                     };
+                    if let Some(fallback) = &answer.meta.fallback {
+                        tracing::info!(
+                            %job,
+                            reason = fallback.reason.as_str(),
+                            mode = answer.meta.mode.as_str(),
+                            "the model's reply was not shown as its answer"
+                        );
+                    }
                     answer.meta.model = Some(match &outcome.result {
                         Ok(completion) if !completion.model.is_empty() => completion.model.clone(),
                         _ => llm.model().to_owned(),

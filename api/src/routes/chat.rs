@@ -57,10 +57,11 @@ pub enum MessageRole {
 pub enum AnswerModeObject {
     /// The model answered, and at least one of its quotes verified against its page.
     Model,
-    /// The best matching passages, quoted (no model configured, or it failed: see `fallback`).
+    /// The best matching sentence or line, quoted (no model configured, it failed, or its reply
+    /// could not be shown: see `fallback`).
     Extractive,
-    /// The document does not contain an answer: nothing matched, or nothing the model quoted
-    /// stands in the document.
+    /// The document does not contain an answer: nothing matched, or the model found nothing in
+    /// the evidence it was shown.
     NotFound,
 }
 
@@ -82,6 +83,12 @@ pub enum FallbackReasonObject {
     ContextOverflow,
     /// The model's reply was not the requested JSON (twice).
     MalformedReply,
+    /// The reply said the document lacks the answer, yet named evidence for it.
+    Inconsistent,
+    /// The reply's answer adds nothing to the question that any evidence shown contains.
+    Unsupported,
+    /// The reply named only evidence numbers the prompt never showed.
+    UnknownEvidence,
 }
 
 /// Tokens the model reported.
@@ -106,7 +113,9 @@ pub struct MessageMetadata {
     pub latency_ms: u64,
     /// Tokens the model reported, summed over attempts.
     pub usage: Option<UsageObject>,
-    /// Set when the answer is extractive: why the model's answer was not used.
+    /// Why the model's answer is not what is shown: with `extractive`, the model was not used or
+    /// failed; with `not_found`, its reply broke the consistency rule (an `inconsistent`,
+    /// `unsupported` or `unknown_evidence` reply).
     pub fallback: Option<FallbackReasonObject>,
     /// The last model error, in words (with `fallback`).
     pub fallback_detail: Option<String>,
@@ -114,10 +123,15 @@ pub struct MessageMetadata {
     pub model_attempts: u32,
     /// Passages retrieval found for the question.
     pub passages: u32,
-    /// Quotes the model proposed.
-    pub quotes_proposed: u32,
-    /// Quotes that verified against their page (the citations of a model answer).
-    pub quotes_verified: u32,
+    /// Evidence sentences (or lines) the model was shown, numbered.
+    pub evidence_shown: u32,
+    /// Evidence numbers the model named.
+    pub evidence_proposed: u32,
+    /// Sentences a model answer cites (its citations).
+    pub evidence_cited: u32,
+    /// True when the service cited the shown sentence that supports the model's answer because
+    /// the numbers the model named did not.
+    pub recited: bool,
 }
 
 /// One message.
@@ -205,12 +219,17 @@ fn metadata(meta: &AnswerMeta) -> MessageMetadata {
             FallbackReason::Rejected => FallbackReasonObject::Rejected,
             FallbackReason::ContextOverflow => FallbackReasonObject::ContextOverflow,
             FallbackReason::MalformedReply => FallbackReasonObject::MalformedReply,
+            FallbackReason::Inconsistent => FallbackReasonObject::Inconsistent,
+            FallbackReason::Unsupported => FallbackReasonObject::Unsupported,
+            FallbackReason::UnknownEvidence => FallbackReasonObject::UnknownEvidence,
         }),
         fallback_detail: meta.fallback.as_ref().map(|f| f.detail.clone()),
         model_attempts: meta.model_attempts,
         passages: meta.passages,
-        quotes_proposed: meta.quotes_proposed,
-        quotes_verified: meta.quotes_verified,
+        evidence_shown: meta.evidence_shown,
+        evidence_proposed: meta.evidence_proposed,
+        evidence_cited: meta.evidence_cited,
+        recited: meta.recited,
     }
 }
 

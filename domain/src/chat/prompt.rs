@@ -1,9 +1,13 @@
-//! Prompt construction: numbered passages with their pages, earlier turns within a token budget.
+//! Prompt construction: numbered evidence units with their pages, earlier turns within a budget.
 //!
-//! The model sees only what retrieval found, numbered `[1]`, `[2]`, … with the page each stands
-//! on, in the last user message right before the question (small models attend best to what is
-//! near the end). Earlier turns of the conversation go between the instructions and that message,
-//! newest kept first, as far as the budget allows; passages are never dropped for history.
+//! The model sees only the evidence retrieval ranked highest, one sentence (or receipt line) per
+//! line, numbered `[1]`, `[2]`, … best first, with the page each stands on, in the last user
+//! message right before the question (small models attend best to what is near the end). On two
+//! cores reading the prompt is most of an answer's time, so the evidence has a budget of its own
+//! (`Budget::evidence_tokens`), well under the context. Earlier turns of the conversation go
+//! between the instructions and that message, newest kept first, as far as the context allows;
+//! evidence is never dropped for history. The instructions come first and never change, so a
+//! server that caches prompt prefixes (llama-server does) reads them once.
 //!
 //! Tokens are estimated, not counted: no tokenizer of the server's model is available here. One
 //! token per three characters over-estimates for prose and fits OCR text full of digits and
@@ -11,7 +15,7 @@
 
 use super::{
     conversation::{Role, Turn},
-    reply::MAX_QUOTES,
+    reply::MAX_EVIDENCE,
     Passage,
 };
 
@@ -20,12 +24,12 @@ const MESSAGE_OVERHEAD_TOKENS: usize = 8;
 
 /// What the model is told about its task. The output shape itself is enforced by the schema.
 pub const INSTRUCTIONS: &str = "You answer questions about one document, using only the numbered \
-passages the user gives you; they were extracted from the document by OCR. Reply in JSON. In \
-\"quotes\", copy up to 3 short passages of text word for word from the passages that contain the \
-answer, each with the page number shown in its passage header. In \"answer\", answer the question \
-in one or two sentences, using only what those quotes say. If the passages do not contain the \
-answer, reply with an empty \"quotes\" list and the answer \"The document does not say.\" Never use \
-outside knowledge and never invent text that is not in the passages.";
+sentences the user gives you; they were read from the document by OCR and may contain reading \
+errors. Reply in JSON. In \"evidence\", list the numbers of the sentences that state the answer \
+(at most 3). In \"answer\", give the answer in the words of those sentences, complete (a whole \
+date, an amount as written, a full name). If no sentence states the answer, reply with an empty \
+\"evidence\" list and the answer \"The document does not say.\" Never use outside knowledge and \
+never guess.";
 
 /// How many tokens the prompt and the reply may use together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +38,8 @@ pub struct Budget {
     pub context_tokens: usize,
     /// Tokens kept free for the reply (`max_completion_tokens`).
     pub reply_tokens: usize,
+    /// Most tokens of evidence shown (at least one unit is always shown).
+    pub evidence_tokens: usize,
 }
 
 impl Budget {
@@ -42,6 +48,7 @@ impl Budget {
         Budget {
             context_tokens: self.context_tokens / 2,
             reply_tokens: self.reply_tokens,
+            evidence_tokens: self.evidence_tokens / 2,
         }
     }
 }
@@ -53,10 +60,10 @@ pub struct Prompt {
     pub system: String,
     /// Earlier turns that fit the budget, oldest first.
     pub history: Vec<Turn>,
-    /// The numbered passages and the question.
+    /// The numbered evidence and the question.
     pub user: String,
-    /// How many passages the user message shows (a budget may cut the list).
-    pub passages: usize,
+    /// How many evidence units the user message shows: the first `units` of those given.
+    pub units: usize,
 }
 
 impl Prompt {
@@ -99,48 +106,43 @@ pub fn trim_history(turns: &[Turn], budget: usize) -> &[Turn] {
     &turns[start..]
 }
 
-fn passage_block(number: usize, passage: &Passage) -> String {
-    format!(
-        "[{number}] (page {})\n{}\n",
-        passage.page.human(),
-        passage.text.trim()
-    )
+fn unit_line(number: usize, unit: &Passage) -> String {
+    let text = unit.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("[{number}] (page {}) {text}\n", unit.page.human())
 }
 
-/// Builds the prompt for `question` from retrieved passages (best first) and earlier turns.
+/// Builds the prompt for `question` from evidence units (best first) and earlier turns.
 ///
-/// Passages are kept in order while they fit (at least one always is: if it overflows, the
-/// server says so and the caller retries with a halved budget); history gets what is left.
-pub fn build_prompt(
-    question: &str,
-    passages: &[Passage],
-    history: &[Turn],
-    budget: Budget,
-) -> Prompt {
-    let header = "Passages from the document:\n\n";
-    let footer = format!("\nQuestion: {question}\nQuote at most {MAX_QUOTES} passages exactly.");
+/// Units are kept in order while they fit both the evidence budget and the context (at least one
+/// always is: if it overflows, the server says so and the caller retries with a halved budget);
+/// history gets what is left of the context.
+pub fn build_prompt(question: &str, units: &[Passage], history: &[Turn], budget: Budget) -> Prompt {
+    let header = "Sentences from the document:\n";
+    let footer = format!("\nQuestion: {question}\nName at most {MAX_EVIDENCE} sentence numbers.");
     let fixed = message_tokens(INSTRUCTIONS) + message_tokens(&format!("{header}{footer}"));
     let mut available = budget
         .context_tokens
         .saturating_sub(budget.reply_tokens)
         .saturating_sub(fixed);
-    let mut blocks = Vec::with_capacity(passages.len());
-    for (i, passage) in passages.iter().enumerate() {
-        let block = passage_block(i + 1, passage);
-        let cost = estimate_tokens(&block);
-        if cost > available && !blocks.is_empty() {
+    let mut evidence_left = budget.evidence_tokens;
+    let mut lines = Vec::with_capacity(units.len());
+    for (i, unit) in units.iter().enumerate() {
+        let line = unit_line(i + 1, unit);
+        let cost = estimate_tokens(&line);
+        if (cost > available || cost > evidence_left) && !lines.is_empty() {
             break;
         }
         available = available.saturating_sub(cost);
-        blocks.push(block);
+        evidence_left = evidence_left.saturating_sub(cost);
+        lines.push(line);
     }
-    let shown = blocks.len();
-    let user = format!("{header}{}{footer}", blocks.join("\n"));
+    let shown = lines.len();
+    let user = format!("{header}{}{footer}", lines.concat());
     Prompt {
         system: INSTRUCTIONS.to_owned(),
         history: trim_history(history, available).to_vec(),
         user,
-        passages: shown,
+        units: shown,
     }
 }
 
@@ -191,48 +193,60 @@ mod tests {
     }
 
     #[test]
-    fn prompts_number_passages_with_human_pages() {
+    fn prompts_number_units_with_human_pages_one_per_line() {
+        let mut unit = passage(4, 10);
+        unit.text = "TOTAL\n  4.20".into();
         let prompt = build_prompt(
             "What is the total?",
-            &[passage(0, 10), passage(4, 10)],
+            &[passage(0, 10), unit],
             &[],
             Budget {
                 context_tokens: 4096,
                 reply_tokens: 400,
+                evidence_tokens: 500,
             },
         );
-        assert_eq!(prompt.passages, 2);
-        assert!(prompt.user.contains("[1] (page 1)\npppppppppp"));
-        assert!(prompt.user.contains("[2] (page 5)\npppppppppp"));
-        assert!(prompt.user.contains("Question: What is the total?"));
+        assert_eq!(prompt.units, 2);
+        assert!(prompt
+            .user
+            .contains("[1] (page 1) pppppppppp\n[2] (page 5) TOTAL 4.20\n"));
+        assert!(prompt
+            .user
+            .ends_with("Question: What is the total?\nName at most 3 sentence numbers."));
         assert!(prompt.system.contains("JSON"));
     }
 
     #[test]
-    fn budgets_cut_passages_before_the_first_and_history_before_passages() {
+    fn budgets_cut_units_after_the_first_and_history_before_units() {
         let budget = Budget {
             context_tokens: 1000,
             reply_tokens: 300,
+            evidence_tokens: 2000,
         };
-        let passages = vec![passage(0, 900), passage(1, 900), passage(2, 900)];
+        let units = vec![passage(0, 900), passage(1, 900), passage(2, 900)];
         let history = vec![turn(Role::User, 600), turn(Role::Assistant, 600)];
-        let prompt = build_prompt("q", &passages, &history, budget);
-        assert_eq!(prompt.passages, 1, "the 2nd passage would not fit");
-        assert!(prompt.history.is_empty(), "passages win over history");
+        let prompt = build_prompt("q", &units, &history, budget);
+        assert_eq!(prompt.units, 1, "the 2nd unit would not fit the context");
+        assert!(prompt.history.is_empty(), "evidence wins over history");
         assert!(prompt.estimated_tokens() + budget.reply_tokens <= budget.context_tokens);
 
-        let tiny = build_prompt("q", &passages, &history, budget.halved().halved());
-        assert_eq!(tiny.passages, 1, "one passage is always shown");
+        let tiny = build_prompt("q", &units, &history, budget.halved().halved());
+        assert_eq!(tiny.units, 1, "one unit is always shown");
 
-        let roomy = build_prompt(
-            "q",
-            &passages,
-            &history,
-            Budget {
-                context_tokens: 8192,
-                reply_tokens: 300,
-            },
-        );
-        assert_eq!((roomy.passages, roomy.history.len()), (3, 2));
+        let roomy = Budget {
+            context_tokens: 8192,
+            reply_tokens: 300,
+            evidence_tokens: 2000,
+        };
+        let prompt = build_prompt("q", &units, &history, roomy);
+        assert_eq!((prompt.units, prompt.history.len()), (3, 2));
+
+        let small_evidence = Budget {
+            evidence_tokens: 650,
+            ..roomy
+        };
+        let prompt = build_prompt("q", &units, &history, small_evidence);
+        assert_eq!(prompt.units, 2, "each unit costs ~310 tokens: two fit 650");
+        assert_eq!(prompt.history.len(), 2, "history still gets the context");
     }
 }

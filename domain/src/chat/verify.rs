@@ -1,4 +1,8 @@
-//! Citation verification: a quote counts only if it stands on the page.
+//! Citation verification: a snippet counts only if it stands on the page.
+//!
+//! Citations are evidence units the model pointed at, and a unit comes from the passage index, a
+//! projection that may lag the pages; so each one is found again in the page's stored text before
+//! it is shown, and the extractive fallback's snippet likewise.
 //!
 //! Both texts are normalised the same way before comparing: runs of whitespace (OCR line breaks,
 //! form feeds) become one space and letters are lower-cased; typographic quotes, dashes and the
@@ -6,24 +10,8 @@
 //! normalised character remembers where it came from, so a match maps back to the page's own
 //! characters: the snippet a user sees is verbatim page text, not the model's spelling of it.
 
-use super::{reply::Quote, Citation};
-use crate::ids::PageIndex;
-use std::collections::BTreeMap;
-
 /// A quote needs at least this many letters or digits to be a citation ("the" proves nothing).
 pub const MIN_QUOTE_ALPHANUMERICS: usize = 4;
-
-/// The outcome of checking a reply's quotes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Verified {
-    /// Quotes found on a page, as verbatim page text, without duplicates.
-    pub citations: Vec<Citation>,
-    /// Quotes found on another page than the one the model named (the citation names the page
-    /// where the text really stands).
-    pub corrected: u32,
-    /// Quotes found nowhere (or too short to mean anything).
-    pub rejected: u32,
-}
 
 /// Text folded for comparison, with the original byte range of each folded character.
 struct Folded {
@@ -117,40 +105,6 @@ pub fn find_verbatim<'a>(page: &'a str, quote: &str) -> Option<&'a str> {
     page.get(start_byte..end_byte)
 }
 
-/// Checks every quote against the page it names (1-based, as the model saw pages), then against
-/// the other given pages; keeps the ones found, as verbatim page text.
-///
-/// `pages` holds the texts a quote may come from: the pages of the passages the model was shown.
-pub fn verify_quotes(quotes: &[Quote], pages: &BTreeMap<PageIndex, String>) -> Verified {
-    let mut verified = Verified::default();
-    for quote in quotes {
-        let named = quote.page.checked_sub(1).map(PageIndex);
-        let on_named = named
-            .and_then(|p| pages.get(&p).map(|text| (p, text)))
-            .and_then(|(p, text)| find_verbatim(text, &quote.text).map(|s| (p, s)));
-        let found = on_named.or_else(|| {
-            pages
-                .iter()
-                .filter(|(p, _)| Some(**p) != named)
-                .find_map(|(p, text)| find_verbatim(text, &quote.text).map(|s| (*p, s)))
-                .inspect(|_| verified.corrected += 1)
-        });
-        match found {
-            Some((page, snippet)) => {
-                let citation = Citation {
-                    page,
-                    snippet: snippet.to_owned(),
-                };
-                if !verified.citations.contains(&citation) {
-                    verified.citations.push(citation);
-                }
-            }
-            None => verified.rejected += 1,
-        }
-    }
-    verified
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,45 +154,5 @@ mod tests {
             find_verbatim(page, "straße nr. 5 über"),
             Some("Straße  Nr. 5\nÜBER")
         );
-    }
-
-    #[test]
-    fn quotes_are_checked_on_their_page_then_the_others() {
-        let pages = BTreeMap::from([
-            (PageIndex(0), "NET TOTAL : 90.00".to_owned()),
-            (PageIndex(1), "CASH : 100.00\nCHANGE : 10.00".to_owned()),
-        ]);
-        let q = |page, text: &str| Quote {
-            page,
-            text: text.into(),
-        };
-        let v = verify_quotes(
-            &[
-                q(1, "net total : 90.00"),
-                q(1, "CHANGE : 10.00"),
-                q(2, "TOTAL : 95.00"),
-                q(0, "cash : 100.00"),
-                q(1, "NET TOTAL : 90.00"),
-            ],
-            &pages,
-        );
-        assert_eq!(
-            v.citations,
-            vec![
-                Citation {
-                    page: PageIndex(0),
-                    snippet: "NET TOTAL : 90.00".into()
-                },
-                Citation {
-                    page: PageIndex(1),
-                    snippet: "CHANGE : 10.00".into()
-                },
-                Citation {
-                    page: PageIndex(1),
-                    snippet: "CASH : 100.00".into()
-                },
-            ]
-        );
-        assert_eq!((v.corrected, v.rejected), (2, 1));
     }
 }

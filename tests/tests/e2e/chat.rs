@@ -414,7 +414,7 @@ async fn a_real_local_model_answers_only_with_citations_that_stand_on_the_page()
         match mode.as_str() {
             "model" => {
                 assert!(citations >= 1, "{answer}");
-                assert_eq!(meta["quotes_verified"].as_u64(), Some(citations as u64));
+                assert_eq!(meta["evidence_cited"].as_u64(), Some(citations as u64));
                 assert!(
                     meta["usage"]["total_tokens"].as_u64().unwrap_or(0) > 0,
                     "{answer}"
@@ -434,8 +434,8 @@ async fn a_real_local_model_answers_only_with_citations_that_stand_on_the_page()
             question,
             mode,
             latency_ms: meta["latency_ms"].as_u64().unwrap_or(0),
-            proposed: meta["quotes_proposed"].as_u64().unwrap_or(0),
-            verified: meta["quotes_verified"].as_u64().unwrap_or(0),
+            proposed: meta["evidence_proposed"].as_u64().unwrap_or(0),
+            verified: meta["evidence_cited"].as_u64().unwrap_or(0),
             citations,
             tokens: meta["usage"]["total_tokens"].as_u64().unwrap_or(0),
             content: message["content"]
@@ -476,15 +476,12 @@ async fn a_real_local_model_answers_only_with_citations_that_stand_on_the_page()
         .fold((0, 0), |(p, v), o| (p + o.proposed, v + o.verified));
     for o in &observed {
         eprintln!(
-            "CHAT {model}: {:>6} ms  mode={:<10} quotes {}/{} verified, {} citations, {} tokens | {}",
+            "CHAT {model}: {:>6} ms  mode={:<10} evidence {}/{} cited, {} citations, {} tokens | {}",
             o.latency_ms, o.mode, o.verified, o.proposed, o.citations, o.tokens, o.question
         );
         eprintln!("     -> {}", o.content.replace('\n', " "));
     }
-    eprintln!(
-        "CHAT {model}: model quotes proposed {proposed}, verified {verified}, failed verification {}",
-        proposed - verified
-    );
+    eprintln!("CHAT {model}: evidence numbers named {proposed}, cited {verified}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -502,7 +499,7 @@ async fn model_failures_fall_back_to_quoted_passages_and_never_reach_the_user_as
     .await;
     let token = app.token_for("ops@example.com").await;
     let job = done_job(&app, "en_typewritten_letter_2p.pdf", &token).await;
-    let (page, line) = line_with(&job, "committee");
+    let (_, line) = line_with(&job, "committee");
     let ask = json!({ "message": format!("What does the letter say about this: {line}") });
 
     for (behaviour, reason) in [
@@ -544,21 +541,26 @@ async fn model_failures_fall_back_to_quoted_passages_and_never_reach_the_user_as
     let request = &fake.requests()[0];
     assert_eq!(request["model"], "fake-model");
     assert_eq!(request["response_format"]["type"], "json_schema");
-    assert_eq!(
-        request["response_format"]["json_schema"]["schema"]["required"],
-        json!(["quotes", "answer"])
-    );
+    let schema = &request["response_format"]["json_schema"]["schema"];
+    assert_eq!(schema["required"], json!(["evidence", "answer"]));
     assert_eq!(request["messages"][0]["role"], "system");
     let last = request["messages"].as_array().unwrap().last().unwrap();
-    assert!(
-        last["content"].as_str().unwrap().contains("[1] (page "),
-        "{last}"
+    let shown = last["content"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with('[') && l.contains("] (page "))
+        .count();
+    assert!(shown >= 1, "{last}");
+    assert_eq!(
+        schema["properties"]["evidence"]["items"]["maximum"], shown,
+        "the schema allows exactly the numbers shown"
     );
 
-    // One failure, then a good reply: the retry recovers and the quote is verified.
-    fake.set(Behaviour::FailOnceThen(json!({
-        "quotes": [{"page": page, "text": line.to_uppercase()}],
-        "answer": "It is about the Committee."
+    // One failure, then a good reply: the retry recovers and cites the unit by its number.
+    fake.set(Behaviour::FailOnceThen(Box::new(Behaviour::Cite {
+        containing: "committee".into(),
+        answer: "It is about the Committee.".into(),
     })));
     let (status, answer) = app.post_json(&chat_path(&job), &ask, Some(&token)).await;
     assert_eq!(status, 200, "{answer}");
@@ -567,60 +569,75 @@ async fn model_failures_fall_back_to_quoted_passages_and_never_reach_the_user_as
     assert_eq!(meta["model_attempts"], 2);
     assert_eq!(meta["model"], "fake-model");
     assert_eq!(
+        (
+            meta["evidence_proposed"].as_u64(),
+            meta["evidence_cited"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(meta["recited"], false);
+    assert_eq!(
         meta["usage"]["total_tokens"], 150,
         "usage of the attempt that answered"
     );
-    assert_eq!(answer["message"]["citations"][0]["page"], page);
-    assert_eq!(
-        norm(
-            answer["message"]["citations"][0]["snippet"]
-                .as_str()
-                .unwrap()
-        ),
-        norm(&line),
-        "the snippet is the page's text, not the model's upper-cased copy"
-    );
+    let snippet = answer["message"]["citations"][0]["snippet"]
+        .as_str()
+        .unwrap();
+    assert!(snippet.to_lowercase().contains("committee"), "{answer}");
     assert_citations_on_their_pages(&job, &answer["message"]);
 
-    // A model that invents: its invented quote is dropped, its misplaced real one moved to the
-    // page it stands on.
-    let wrong_page = if page == 1 { 2 } else { 1 };
-    fake.set(Behaviour::Reply(json!({
-        "quotes": [
-            {"page": 1, "text": "The invoice total is $42, due on March 3"},
-            {"page": wrong_page, "text": line}
-        ],
-        "answer": "The total is $42."
-    })));
-    let (status, answer) = app.post_json(&chat_path(&job), &ask, Some(&token)).await;
-    assert_eq!(status, 200, "{answer}");
-    let meta = &answer["message"]["metadata"];
-    assert_eq!(
+    // Replies the consistency rule does not let through as the model's answer: each is shown as
+    // "not found", uncited, and says why; the unsupported claim is never repeated.
+    for (reply, reason) in [
         (
-            meta["quotes_proposed"].as_u64(),
-            meta["quotes_verified"].as_u64()
+            json!({"evidence": [99], "answer": "The total is $42."}),
+            "unknown_evidence",
         ),
-        (Some(2), Some(1))
-    );
-    assert_eq!(answer["message"]["citations"].as_array().unwrap().len(), 1);
-    assert_eq!(answer["message"]["citations"][0]["page"], page);
-    assert_citations_on_their_pages(&job, &answer["message"]);
+        (
+            json!({"evidence": [1], "answer": "The total is $42."}),
+            "unsupported",
+        ),
+        (
+            json!({"evidence": [], "answer": "The total is $42."}),
+            "unsupported",
+        ),
+        (
+            json!({"evidence": [1], "answer": "The document does not say."}),
+            "inconsistent",
+        ),
+    ] {
+        fake.set(Behaviour::Reply(reply.clone()));
+        let (status, answer) = app.post_json(&chat_path(&job), &ask, Some(&token)).await;
+        assert_eq!(status, 200, "{answer}");
+        let meta = &answer["message"]["metadata"];
+        assert_eq!(meta["mode"], "not_found", "{reply}: {answer}");
+        assert_eq!(meta["fallback"], reason, "{reply}: {answer}");
+        assert!(meta["fallback_detail"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()));
+        assert_eq!(
+            meta["model_attempts"], 1,
+            "a well-formed reply is not retried"
+        );
+        assert_eq!(answer["message"]["citations"], json!([]), "{answer}");
+        assert!(!answer["message"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("$42"));
+    }
 
-    // A model whose every quote is invented: the claim is not repeated; the document says nothing.
-    fake.set(Behaviour::Reply(json!({
-        "quotes": [{"page": 1, "text": "The invoice total is $42, due on March 3"}],
-        "answer": "The total is $42."
-    })));
+    // A model that finds nothing says so and cites nothing.
+    fake.set(Behaviour::Reply(
+        json!({"evidence": [], "answer": "The document does not say."}),
+    ));
     let (status, answer) = app.post_json(&chat_path(&job), &ask, Some(&token)).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["message"]["metadata"]["mode"], "not_found");
+    assert!(
+        answer["message"]["metadata"]["fallback"].is_null(),
+        "{answer}"
+    );
     assert_eq!(answer["message"]["citations"], json!([]));
-    assert!(!answer["message"]["content"]
-        .as_str()
-        .unwrap()
-        .contains("$42"));
-    assert_eq!(answer["message"]["metadata"]["quotes_proposed"], 1);
-    assert_eq!(answer["message"]["metadata"]["quotes_verified"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -637,11 +654,11 @@ async fn continued_conversations_send_earlier_turns_to_the_model() {
     .await;
     let token = app.token_for("talker@example.com").await;
     let job = done_job(&app, "en_typewritten_letter_2p.pdf", &token).await;
-    let (page, line) = line_with(&job, "committee");
-    fake.set(Behaviour::Reply(json!({
-        "quotes": [{"page": page, "text": line}],
-        "answer": "It names the Committee."
-    })));
+    let (_, line) = line_with(&job, "committee");
+    fake.set(Behaviour::Cite {
+        containing: "committee".into(),
+        answer: "It names the Committee.".into(),
+    });
     let first_question = format!("What does it say about: {line}");
     let (status, first) = app
         .post_json(
