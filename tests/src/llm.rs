@@ -176,25 +176,26 @@ pub enum Behaviour {
     Cite {
         /// Text the unit must contain.
         containing: String,
-        /// The answer to give.
+        /// The answer to give; empty: the unit's own text, as a model that copies it.
         answer: String,
     },
     /// `500` on the first request, then the given behaviour on every later one.
     FailOnceThen(Box<Behaviour>),
 }
 
-/// The number of the first `[n] (page p) text` line of a prompt's last message whose text
-/// contains `needle` (case-insensitive).
-pub fn unit_containing(request: &Value, needle: &str) -> Option<u32> {
+/// The number and text of the first `[n] (page p) text` line of a prompt's last message whose
+/// text contains `needle` (case-insensitive).
+pub fn unit_containing(request: &Value, needle: &str) -> Option<(u32, String)> {
     let last = request["messages"].as_array()?.last()?["content"].as_str()?;
     let needle = needle.to_lowercase();
     last.lines().find_map(|line| {
         let rest = line.strip_prefix('[')?;
         let (number, text) = rest.split_once(']')?;
-        text.to_lowercase()
-            .contains(&needle)
-            .then(|| number.parse().ok())
-            .flatten()
+        let text = text.split_once(") ").map_or(text, |(_, t)| t);
+        if !text.to_lowercase().contains(&needle) {
+            return None;
+        }
+        Some((number.parse().ok()?, text.to_owned()))
     })
 }
 
@@ -322,10 +323,13 @@ async fn serve(mut stream: TcpStream, shared: Arc<Mutex<Shared>>) -> anyhow::Res
         }
     };
     let behaviour = match behaviour {
-        Behaviour::Cite { containing, answer } => {
-            let evidence: Vec<u32> = unit_containing(&body, &containing).into_iter().collect();
-            Behaviour::Reply(json!({ "evidence": evidence, "answer": answer }))
-        }
+        Behaviour::Cite { containing, answer } => match unit_containing(&body, &containing) {
+            Some((number, text)) => Behaviour::Reply(json!({
+                "evidence": [number],
+                "answer": if answer.is_empty() { text } else { answer },
+            })),
+            None => Behaviour::Reply(json!({ "evidence": [], "answer": answer })),
+        },
         other => other,
     };
     let (status, body) = match behaviour {
