@@ -42,14 +42,17 @@ openapi:
 
 # Benchmarks: ocrchat's engines against the reference tools, printed side by side.
 bench: deps && bench-service bench-chat
+    scripts/deps.sh embeddings
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p workers --bench ocr
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p search --bench retrieval
+    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p search --bench recall
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p workers --bench preprocess
 
 # Runs the real service (its own database, Redis namespace and port) beside tesseract, pdfimages,
 # pdftotext, OCRmyPDF and wrk in the same run and prints one table of ratios and goals. Arguments
 # go to bench/service.py: --quick skips the 500-page job, --only inline,wrk runs some sections.
-# The service end to end against the command-line tools (issue 10); `bench` runs it last.
+# The service end to end against the command-line tools (issue 10); `bench` runs it after the
+# crate benchmarks.
 [positional-arguments]
 bench-service *ARGS: deps
     bench/setup.sh

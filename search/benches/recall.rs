@@ -200,13 +200,20 @@ fn main() {
             cells.push((passage_hit, unit_hit));
         }
         let mark = |b: bool| if b { "yes" } else { "no" };
+        // The best similarity among the evidence units holding the answer.
         let answer_sim = results[1]
             .passages
             .iter()
-            .find(|h| holds(&h.passage.text, &q.any))
-            .and_then(|h| h.similarity);
+            .flat_map(|h| {
+                domain::chat::evidence::units(&h.passage)
+                    .into_iter()
+                    .zip(h.unit_similarities.clone())
+            })
+            .filter(|(u, _)| holds(&u.text, &q.any))
+            .map(|(_, s)| s)
+            .reduce(f32::max);
         println!(
-            "{label:<58} {:>10} {:>10} {:>10} {:>10}   (answer passage cosine {})",
+            "{label:<58} {:>10} {:>10} {:>10} {:>10}   (answer unit cosine {})",
             mark(cells[0].0),
             mark(cells[1].0),
             mark(cells[0].1),

@@ -489,6 +489,10 @@ impl Index {
         for (i, (_, passage_rank)) in units.iter().enumerate() {
             scores[i] += 1.0 / (RRF_K + *passage_rank as f32 + 1.0);
         }
+        // Every unit of the retrieved passages stays: the sentence holding an answer may share no
+        // word with the question and be barely alike to it ("10 days already" for "How long has
+        // the writer been in England?" scores 0.11), so no floor is applied to units (a floor of
+        // DENSE_FLOOR dropped 2 of 9 answers in the recall bench).
         let mut order: Vec<usize> = (0..units.len()).collect();
         // Stable: equal scores keep reading order within the best passages.
         order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));

@@ -7,7 +7,10 @@
 //! its text is exactly that range of the page: a passage can always be quoted verbatim.
 
 use domain::{
-    chat::{evidence::sentence_ranges, Passage},
+    chat::{
+        evidence::{sentence_ranges, trimmed_passages},
+        Passage,
+    },
     PageIndex,
 };
 
@@ -74,34 +77,7 @@ pub fn split(page: PageIndex, text: &str) -> Vec<Passage> {
     }
     ranges.extend(current);
 
-    let mut passages = Vec::with_capacity(ranges.len());
-    // Character offsets, counted once along the text.
-    let mut counted_bytes = 0;
-    let mut counted_chars = 0;
-    let mut char_offset = |byte: usize| {
-        counted_chars += text[counted_bytes..byte].chars().count();
-        counted_bytes = byte;
-        counted_chars
-    };
-    for (s, e) in ranges {
-        let slice = &text[s..e];
-        let lead = slice.len() - slice.trim_start().len();
-        let trimmed = slice.trim();
-        if trimmed.is_empty() {
-            continue;
-        }
-        let start_byte = s + lead;
-        let end_byte = start_byte + trimmed.len();
-        let start = char_offset(start_byte);
-        let end = char_offset(end_byte);
-        passages.push(Passage {
-            page,
-            start,
-            end,
-            text: trimmed.to_owned(),
-        });
-    }
-    passages
+    trimmed_passages(page, 0, text, ranges)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! wraps mid-sentence, and its lines are long, so a sentence of prose stays whole.
 
 use super::Passage;
+use crate::ids::PageIndex;
 
 /// A sentence whose lines are all at most this many characters is cut into lines. Receipt and
 /// table lines are 15–40 characters; typewritten and printed prose lines 50–90.
@@ -97,10 +98,15 @@ fn lines_if_list(text: &str, (start, end): (usize, usize)) -> Vec<(usize, usize)
     out
 }
 
-/// The evidence units of a passage, in reading order, each trimmed, non-empty, with character
-/// offsets into the page (the passage's own offsets plus the unit's place in it).
-pub fn units(passage: &Passage) -> Vec<Passage> {
-    let text = passage.text.as_str();
+/// Passages of `page` for byte `ranges` of `text` (in order), each trimmed, empty ones
+/// skipped, with character offsets into the page: `base` (the text's own first character on
+/// the page) plus the range's place in the text. Shared by passage splitting and `units`.
+pub fn trimmed_passages(
+    page: PageIndex,
+    base: usize,
+    text: &str,
+    ranges: impl IntoIterator<Item = (usize, usize)>,
+) -> Vec<Passage> {
     let mut out = Vec::new();
     // Character offsets, counted once along the text.
     let mut counted_bytes = 0;
@@ -110,31 +116,38 @@ pub fn units(passage: &Passage) -> Vec<Passage> {
         counted_bytes = byte;
         counted_chars
     };
-    for range in sentence_ranges(text) {
-        for (s, e) in lines_if_list(text, range) {
-            let slice = &text[s..e];
-            let trimmed = slice.trim();
-            if trimmed.is_empty() {
-                continue;
-            }
-            let first = s + (slice.len() - slice.trim_start().len());
-            let start = char_offset(first);
-            let end = char_offset(first + trimmed.len());
-            out.push(Passage {
-                page: passage.page,
-                start: passage.start + start,
-                end: passage.start + end,
-                text: trimmed.to_owned(),
-            });
+    for (s, e) in ranges {
+        let slice = &text[s..e];
+        let trimmed = slice.trim();
+        if trimmed.is_empty() {
+            continue;
         }
+        let first = s + (slice.len() - slice.trim_start().len());
+        let start = char_offset(first);
+        let end = char_offset(first + trimmed.len());
+        out.push(Passage {
+            page,
+            start: base + start,
+            end: base + end,
+            text: trimmed.to_owned(),
+        });
     }
     out
+}
+
+/// The evidence units of a passage, in reading order, each trimmed, non-empty, with character
+/// offsets into the page (the passage's own offsets plus the unit's place in it).
+pub fn units(passage: &Passage) -> Vec<Passage> {
+    let text = passage.text.as_str();
+    let ranges = sentence_ranges(text)
+        .into_iter()
+        .flat_map(|range| lines_if_list(text, range));
+    trimmed_passages(passage.page, passage.start, text, ranges)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::PageIndex;
 
     fn passage(start: usize, text: &str) -> Passage {
         Passage {
