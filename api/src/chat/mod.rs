@@ -6,9 +6,9 @@
 //! and their sentences ranked, and, when there are any, ask the model with the best-ranked
 //! sentences, numbered, and the conversation's earlier turns. The model answers with the numbers
 //! of its evidence and a short answer; `domain::chat::reply_answer` decides what is shown (the
-//! answer citing its evidence, "not found", or a fallback when the two disagree). Without a model,
-//! or when it fails twice, the answer quotes the single best sentence instead (extractive), and
-//! the metadata says why.
+//! answer citing its evidence, or "not found", uncited, when the model found nothing or its
+//! answer and evidence disagree). Without a model, or when it fails twice, the answer quotes the
+//! single best sentence instead (extractive), and the metadata says why.
 //!
 //! The index is a projection this process maintains (see the `search` crate docs for why not the
 //! workers): the indexer task indexes each job Postgres announces as `done`, and for each job it
