@@ -12,6 +12,7 @@ mod formats;
 mod history;
 mod kill;
 mod languages;
+mod logs;
 mod pipeline;
 mod quality;
 mod speed;
