@@ -49,7 +49,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the clone
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from service import (  # noqa: E402  (bench/service.py: the service under test and HTTP helpers)
-    CACHE, Http, Service, default_corpus, free_port, log, tool_version,
+    CACHE, Http, Service, default_corpus, free_port, log, log_tail, stop_process, tool_version,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -134,19 +134,10 @@ class LlamaServer:
         raise RuntimeError(f"llama-server /health not 200 within {wait:.0f} s: {self.log_tail()}")
 
     def log_tail(self, lines: int = 15) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_path, lines)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, "llama-server", 20)
         if self.proc:
             log(f"llama-server stopped (exit {self.proc.returncode})")
             self.log_file.close()

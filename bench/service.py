@@ -329,20 +329,10 @@ class Service:
         return run([str(self.binary), *args], env=self.env).stdout
 
     def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_path, lines)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                log("the server did not stop within 30 s of SIGTERM: killing it")
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, "the server", 30)
         if self.proc:
             log(f"server stopped (exit {self.proc.returncode})")
 
@@ -363,6 +353,26 @@ class Service:
             subprocess.run(["redis-cli", "-h", "127.0.0.1", "DEL", *keys[i:i + 500]],
                            capture_output=True)
         log(f"deleted {len(keys)} Redis key(s) of {self.namespace}")
+
+
+def log_tail(path: Path, lines: int) -> str:
+    """The last lines of a process's log file, for error messages."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def stop_process(proc: subprocess.Popen | None, name: str, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if the process has not stopped within `timeout` seconds."""
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            log(f"{name} did not stop within {timeout:.0f} s of SIGTERM: killing it")
+            proc.kill()
+            proc.wait()
 
 
 def free_port() -> int:

@@ -23,8 +23,8 @@ pub mod reply;
 pub mod verify;
 
 pub use answer::{
-    extractive_answer, fallback_answer, model_answer, not_found_answer, reply_answer, Answer,
-    AnswerMeta, AnswerMode, Fallback, FallbackReason, TokenUsage, NOT_FOUND_ANSWER,
+    fallback_answer, not_found_answer, reply_answer, Answer, AnswerMeta, AnswerMode, Fallback,
+    FallbackReason, TokenUsage, NOT_FOUND_ANSWER,
 };
 pub use consistency::{decide, says_absent, Decision};
 pub use conversation::{

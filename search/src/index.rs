@@ -438,12 +438,16 @@ impl Index {
     /// it: the document does not contain it.
     pub fn search(&self, job: JobId, question: &str, limit: usize) -> Result<Vec<Hit>> {
         let question_vector = self.embed_question(question)?;
-        self.search_with(job, question, question_vector.as_deref(), limit)
-    }
-
-    /// BM25 alone, whatever the embedder: the baseline the retrieval bench compares against.
-    pub fn search_lexical(&self, job: JobId, question: &str, limit: usize) -> Result<Vec<Hit>> {
-        self.search_with(job, question, None, limit)
+        let searcher = self.reader.searcher();
+        let languages = self.job_languages(&searcher, job)?;
+        self.search_with(
+            &searcher,
+            job,
+            question,
+            &languages,
+            question_vector.as_deref(),
+            limit,
+        )
     }
 
     /// Passages as `search` finds them, and their evidence units ranked for a prompt: by the
@@ -452,11 +456,19 @@ impl Index {
     /// without a model quotes.
     pub fn retrieve(&self, job: JobId, question: &str, limit: usize) -> Result<Retrieval> {
         let question_vector = self.embed_question(question)?;
-        let passages = self.search_with(job, question, question_vector.as_deref(), limit)?;
+        let searcher = self.reader.searcher();
+        let languages = self.job_languages(&searcher, job)?;
+        let passages = self.search_with(
+            &searcher,
+            job,
+            question,
+            &languages,
+            question_vector.as_deref(),
+            limit,
+        )?;
         if passages.is_empty() {
             return Ok(Retrieval::default());
         }
-        let languages = self.job_languages(&self.reader.searcher(), job)?;
         let wanted = analysis::question_terms(question, &languages);
         // The units' similarities come with their passages (stored vectors, no second pass of
         // the model); a passage indexed without vectors gives its units none.
@@ -521,19 +533,19 @@ impl Index {
 
     fn search_with(
         &self,
+        searcher: &tantivy::Searcher,
         job: JobId,
         question: &str,
+        languages: &Languages,
         question_vector: Option<&[f32]>,
         limit: usize,
     ) -> Result<Vec<Hit>> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let searcher = self.reader.searcher();
-        let languages = self.job_languages(&searcher, job)?;
-        let lexical = self.bm25(&searcher, job, question, &languages)?;
+        let lexical = self.bm25(searcher, job, question, languages)?;
         let dense = match question_vector {
-            Some(q) => self.dense(&searcher, job, q)?,
+            Some(q) => self.dense(searcher, job, q)?,
             None => Vec::new(),
         };
         let lexical_at: HashMap<DocAddress, f32> = lexical.iter().copied().collect();
