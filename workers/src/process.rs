@@ -72,9 +72,14 @@ pub enum ProcessError {
     /// Another writer ended the job while this attempt ran.
     #[error("job ended while it was being processed")]
     EndedElsewhere,
-    /// A blocking task panicked or was cancelled.
+    /// A blocking task was cancelled (the runtime is shutting down), or a page was left
+    /// undecoded: another attempt can finish it.
     #[error("page task failed: {0}")]
     Join(String),
+    /// Our code panicked while processing (a bug): retrying would panic again, so the job
+    /// fails with the panic's message instead of being retried or left `processing`.
+    #[error("internal error while processing: {0}")]
+    Panicked(String),
     /// The vision model (`vlm` tier) or the chat model (`translate`) failed on a page, after
     /// its retries.
     #[error("the {model} failed on page {}: {source}", page + 1)]
@@ -104,9 +109,10 @@ impl ProcessError {
             | ProcessError::Model { .. }
             | ProcessError::NoModel(_)
             | ProcessError::Encode(_) => FailureCode::EngineError,
-            ProcessError::Storage(_) | ProcessError::EndedElsewhere | ProcessError::Join(_) => {
-                FailureCode::Unclassified
-            }
+            ProcessError::Storage(_)
+            | ProcessError::EndedElsewhere
+            | ProcessError::Join(_)
+            | ProcessError::Panicked(_) => FailureCode::Unclassified,
         }
     }
 
@@ -121,8 +127,41 @@ impl ProcessError {
             // reaches here kept failing, and another attempt of the whole job would repeat the
             // same calls. A missing model or an unencodable image does not change either.
             ProcessError::Model { .. } | ProcessError::NoModel(_) | ProcessError::Encode(_) => true,
+            ProcessError::Panicked(_) => true,
         }
     }
+}
+
+impl ProcessError {
+    /// A blocking task that did not return: a panic is [`ProcessError::Panicked`] (permanent),
+    /// a cancellation [`ProcessError::Join`] (retried).
+    fn from_join(err: tokio::task::JoinError) -> Self {
+        if err.is_panic() {
+            ProcessError::Panicked(panic_message(err.into_panic().as_ref()))
+        } else {
+            ProcessError::Join(err.to_string())
+        }
+    }
+}
+
+/// The message a panic was raised with (`panic!("...")` carries a `&str` or a `String`).
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// Runs CPU-bound work (decoding, alignment, table detection, encoding) on tokio's blocking
+/// pool, never on the async executor, where it would stall every request and job sharing the
+/// thread; a panic in it becomes [`ProcessError::Panicked`].
+async fn off_executor<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ProcessError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ProcessError::from_join)
 }
 
 /// The model endpoints a worker calls, when configured: the vision model of the `vlm` tier and
@@ -208,7 +247,25 @@ impl Processor {
     ///
     /// Idempotent: calling it again for the same job (redelivery, a racing worker) resumes or
     /// finds the job finished.
+    ///
+    /// A panic anywhere in it (our bug) fails the job with the panic's message: the queue would
+    /// otherwise retry it into the same panic, or the job would stay `processing` for ever.
     pub async fn process(&self, id: JobId) -> Result<Outcome, ProcessError> {
+        use futures::FutureExt;
+        let attempt = std::panic::AssertUnwindSafe(self.process_attempt(id))
+            .catch_unwind()
+            .await;
+        match attempt {
+            Ok(result) => result,
+            Err(panic) => {
+                let reason = ProcessError::Panicked(panic_message(panic.as_ref())).to_string();
+                tracing::error!(job = %id, %reason, "processing panicked; failing the job");
+                self.fail(id, FailureCode::Unclassified, reason).await
+            }
+        }
+    }
+
+    async fn process_attempt(&self, id: JobId) -> Result<Outcome, ProcessError> {
         let mut state = match self.store.load_job(id).await {
             Ok(state) => state,
             Err(storage::Error::JobNotFound(_)) => return Ok(Outcome::Unknown),
@@ -370,7 +427,8 @@ impl Processor {
         state: &Mutex<Job>,
     ) -> Result<(), ProcessError> {
         let result = self.recognise_page(id, source, page, plan).await?;
-        let result = apply_tool(result, plan.tool);
+        let tool = plan.tool;
+        let result = off_executor(move || apply_tool(result, tool)).await?;
         // Appends of one job are serialised in-process; conflicts then only come from another
         // process racing on the same job, which `decide_and_append_on` resolves by reloading.
         let mut state = state.lock().await;
@@ -439,7 +497,7 @@ impl Processor {
             read
         })
         .await
-        .map_err(|e| ProcessError::Join(e.to_string()))??;
+        .map_err(ProcessError::from_join)??;
         let (image, page_source, jpeg) = match read {
             Read::Image(image, source, jpeg) => (image, source, jpeg),
             Read::Text(result, image) => {
@@ -495,10 +553,7 @@ impl Processor {
                 return Ok(None);
             };
             let for_model = image.image.clone();
-            let data_url =
-                tokio::task::spawn_blocking(move || crate::vlm::page_data_url(&for_model))
-                    .await
-                    .map_err(|e| ProcessError::Join(e.to_string()))??;
+            let data_url = off_executor(move || crate::vlm::page_data_url(&for_model)).await??;
             let hint = language_hint(&plan.language);
             crate::vlm::transcribe(client, data_url, hint.as_deref())
                 .await
@@ -550,7 +605,7 @@ impl Processor {
                 attempts = transcription.attempts,
                 "vision model transcribed the page"
             );
-            result = crate::vlm::assemble(result, &transcription);
+            result = off_executor(move || crate::vlm::assemble(result, &transcription)).await?;
         }
         self.translated(result, translator, page).await
     }
@@ -683,9 +738,7 @@ impl Processor {
             },
             None => {
                 let image = image.clone();
-                tokio::task::spawn_blocking(move || encode_page_image(&image))
-                    .await
-                    .map_err(|e| ProcessError::Join(e.to_string()))?
+                off_executor(move || encode_page_image(&image)).await?
             }
         };
         self.store.put_page_image(job, &blob).await?;
@@ -963,4 +1016,41 @@ fn apply_tool(mut page: PageResult, tool: Option<domain::Tool>) -> PageResult {
         page.tables = crate::engine::tables::detect(&page);
     }
     page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_off_the_executor_is_a_permanent_error_with_its_message() {
+        let err = off_executor(|| -> u32 { panic!("table detection broke on page 3") })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, ProcessError::Panicked(m) if m == "table detection broke on page 3"),
+            "{err:?}"
+        );
+        assert!(err.is_permanent());
+        assert_eq!(err.failure_code(), FailureCode::Unclassified);
+        assert_eq!(
+            err.to_string(),
+            "internal error while processing: table detection broke on page 3"
+        );
+    }
+
+    #[tokio::test]
+    async fn work_off_the_executor_returns_its_value() {
+        assert_eq!(off_executor(|| 6 * 7).await.unwrap(), 42);
+    }
+
+    #[test]
+    fn panic_messages_of_either_payload_type() {
+        let formatted = std::panic::catch_unwind(|| panic!("page {} of {}", 2, 5)).unwrap_err();
+        assert_eq!(panic_message(formatted.as_ref()), "page 2 of 5");
+        let literal = std::panic::catch_unwind(|| panic!("plain")).unwrap_err();
+        assert_eq!(panic_message(literal.as_ref()), "plain");
+        let other = std::panic::catch_unwind(|| std::panic::panic_any(7u8)).unwrap_err();
+        assert_eq!(panic_message(other.as_ref()), "a panic without a message");
+    }
 }

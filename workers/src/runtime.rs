@@ -16,6 +16,7 @@ use crate::{
 };
 use apalis::{
     layers::{
+        catch_panic::{CatchPanicLayer, PanicError},
         retry::{
             backoff::{self as tower_backoff, ExponentialBackoffMaker, MakeBackoff},
             HasherRng, RetryPolicy,
@@ -48,6 +49,19 @@ pub struct RuntimeOptions {
     pub retention: Option<Duration>,
     /// Webhook delivery attempts (the first plus retries with backoff).
     pub webhook_attempts: u32,
+}
+
+/// What a task that panicked ends with: aborted (not retried: it would panic again), with the
+/// panic's message. (A named function: apalis' own `catch_panic()` does not compile inside a
+/// spawned task.)
+fn panicked(panic: &Box<dyn std::any::Any + Send + 'static>) -> apalis::prelude::AbortError {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    tracing::error!(%message, "a queue task panicked");
+    apalis::prelude::AbortError::new(PanicError(message))
 }
 
 /// The apalis handler: one queue message, one job.
@@ -199,6 +213,8 @@ async fn run_webhooks(
                 RetryPolicy::retries(options.webhook_attempts.saturating_sub(1) as usize)
                     .with_backoff(backoff),
             )
+            // A panic in a delivery becomes an aborted task (not retried), never a dead worker.
+            .layer(CatchPanicLayer::with_panic_handler(panicked))
             .data(Arc::clone(&deliverer))
             .build(deliver)
             .run_until(async move {
@@ -230,6 +246,9 @@ async fn run_lane(
                 RetryPolicy::retries(options.attempts.saturating_sub(1) as usize)
                     .with_backoff(backoff),
             )
+            // `Processor::process` fails a job whose processing panics; this catches whatever
+            // panics outside it, so a panic never takes the worker down with its other tasks.
+            .layer(CatchPanicLayer::with_panic_handler(panicked))
             .data(Arc::clone(&processor))
             .build(handle)
             .run_until(async move {
