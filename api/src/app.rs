@@ -51,6 +51,8 @@ pub struct AppState {
     pub chat: Option<Arc<crate::chat::Chat>>,
     /// Job objects already built, by version (polls answer from here).
     pub job_objects: crate::job_cache::JobCache,
+    /// Per-client rate limits of this process.
+    pub rate_limits: crate::rate_limit::RateLimiter,
 }
 
 impl AppState {
@@ -60,6 +62,10 @@ impl AppState {
         credentials: &crate::auth::Credentials,
         req: &poem::Request,
     ) -> Result<crate::auth::Caller, ApiError> {
+        // Resolved before the body was read (see `gate`).
+        if let Some(caller) = req.extensions().get::<crate::auth::Caller>() {
+            return Ok(caller.clone());
+        }
         crate::auth::Caller::resolve(&self.store, credentials, req, &self.config.trusted_proxies)
             .await
     }
@@ -210,26 +216,6 @@ fn swagger_ui() -> impl poem::Endpoint {
     )
 }
 
-/// Refuses a request whose declared body is larger than `max` bytes before reading it. Bodies
-/// without a declared length are bounded while the upload is read.
-fn limit_body(
-    max: u64,
-) -> impl Fn(poem::Request) -> std::future::Ready<poem::Result<poem::Request>> + Send + Sync {
-    move |req: poem::Request| {
-        let declared = req
-            .headers()
-            .get(poem::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        std::future::ready(match declared {
-            Some(len) if len > max => Err(poem::Error::from_status(
-                poem::http::StatusCode::PAYLOAD_TOO_LARGE,
-            )),
-            _ => Ok(req),
-        })
-    }
-}
-
 /// Connects everything and starts the requested roles. Returns once the HTTP listener is bound.
 pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
     tracing::info!(config = %config.redacted(), "starting ocrchat");
@@ -290,6 +276,7 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
         installed_languages,
         chat,
         job_objects: Default::default(),
+        rate_limits: crate::rate_limit::RateLimiter::new(config.guards.rates),
     });
     let shutdown = CancellationToken::new();
     let mut tasks = Vec::new();
@@ -351,6 +338,7 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
     let mut addr = None;
     if roles.api {
         let spec = openapi_json();
+        let connections = crate::connection::Connections::new();
         let app = Route::new()
             .nest("/", openapi_service())
             .at(
@@ -362,15 +350,20 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
                 }),
             )
             .nest("/docs", swagger_ui())
-            .before(limit_body(config.limits.max_upload_bytes + 1024 * 1024))
+            .with(crate::gate::Gate)
             .with(NormalizePath::new(TrailingSlash::Trim))
             .with(crate::request_log::RequestLog)
+            .with(crate::connection::InFlight(Arc::clone(&connections)))
             .data(Arc::clone(&state))
             .catch_all_error(json_errors);
-        let acceptor = TcpListener::bind(config.addr)
-            .into_acceptor()
-            .await
-            .with_context(|| format!("binding {}", config.addr))?;
+        let acceptor = crate::connection::GuardedAcceptor::new(
+            TcpListener::bind(config.addr)
+                .into_acceptor()
+                .await
+                .with_context(|| format!("binding {}", config.addr))?,
+            connections,
+            config.guards.header_timeout,
+        );
         let bound = acceptor
             .local_addr()
             .first()

@@ -81,6 +81,35 @@ impl Caller {
         }
     }
 
+    /// Resolves the caller from the request itself, before its body is read (see `gate`): the
+    /// token of `Authorization: Bearer <token>` (scheme in any case) or of `?api_token=`, with
+    /// the same rules as [`Caller::resolve`].
+    pub async fn from_request(
+        store: &Store,
+        req: &Request,
+        trusted_proxies: &[IpRange],
+    ) -> Result<Caller, ApiError> {
+        let token = match req.headers().get(poem::http::header::AUTHORIZATION) {
+            Some(value) => Some(bearer_token(value).ok_or_else(|| {
+                ApiError::unauthorized("unsupported Authorization header: use 'Bearer <token>'")
+            })?),
+            None => req.uri().query().and_then(|query| {
+                url::form_urlencoded::parse(query.as_bytes())
+                    .find(|(name, _)| name == "api_token")
+                    .map(|(_, value)| value.into_owned())
+            }),
+        };
+        match token {
+            Some(token) => match store.authenticate(&token).await? {
+                Some(account) => Ok(Caller::Account(account.id, account.plan)),
+                None => Err(ApiError::unauthorized("invalid or revoked API token")),
+            },
+            None => Ok(Caller::Anonymous {
+                ip: client_ip(req, trusted_proxies),
+            }),
+        }
+    }
+
     /// The owner a new job gets.
     pub fn owner(&self) -> Owner {
         match self {
@@ -114,6 +143,14 @@ impl Caller {
             Caller::Anonymous { ip } => Subject::ip(ip),
         }
     }
+}
+
+/// The token of a `Bearer` Authorization header.
+fn bearer_token(value: &poem::http::HeaderValue) -> Option<String> {
+    let value = value.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
 }
 
 /// The client's address: the peer, unless the peer is a trusted proxy, in which case the

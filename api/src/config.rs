@@ -44,6 +44,8 @@ pub struct Config {
     pub ppocr: Option<PpOcrConfig>,
     /// Upload and page limits.
     pub limits: Limits,
+    /// Rate limits and slow-client timeouts.
+    pub guards: Guards,
     /// Worker tuning.
     pub worker: WorkerConfig,
     /// Plans and prices.
@@ -199,6 +201,22 @@ pub struct Limits {
     pub inline_wait: Duration,
 }
 
+/// What holds clients to bounds (see `gate` and `connection`).
+#[derive(Debug, Clone)]
+pub struct Guards {
+    /// Requests per minute per client, by kind: `OCRCHAT_RATE_SUBMIT_PER_MIN` (default 300),
+    /// `OCRCHAT_RATE_CHAT_PER_MIN` (60), `OCRCHAT_RATE_READ_PER_MIN` (3000; polls, downloads,
+    /// event streams, history, account); `0` turns a kind's limit off, `OCRCHAT_RATE_LIMITS=off`
+    /// every limit. Each allows a burst of a quarter of its rate. Counted per API process.
+    pub rates: domain::rate::RateLimits,
+    /// A connection with no request in flight must deliver a complete request head within this
+    /// (`OCRCHAT_HEADER_TIMEOUT_SECS`, default 30) of opening or of the server's last write.
+    pub header_timeout: Duration,
+    /// A request body that sends nothing for this long is refused (`OCRCHAT_BODY_IDLE_SECS`,
+    /// default 30).
+    pub body_idle: Duration,
+}
+
 /// How workers run.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -304,6 +322,36 @@ fn embeddings_dir() -> Option<PathBuf> {
     Some(dir)
 }
 
+/// The rate limits: the defaults, each kind overridable, or none at all.
+fn rate_limits() -> Result<domain::rate::RateLimits, ConfigError> {
+    use domain::rate::{RateLimit, RateLimits};
+    let enabled = match var("OCRCHAT_RATE_LIMITS").as_deref().map(str::trim) {
+        None | Some("on" | "true" | "1") => true,
+        Some("off" | "false" | "0") => false,
+        Some(other) => {
+            return Err(ConfigError {
+                name: "OCRCHAT_RATE_LIMITS",
+                value: other.to_owned(),
+                reason: "expected on or off".into(),
+            })
+        }
+    };
+    if enabled {
+        let defaults = RateLimits::default();
+        let per_minute = |name: &'static str, default: Option<RateLimit>| {
+            let default = default.map_or(0, |l| l.per_minute);
+            parsed::<u32>(name, default).map(|n| (n > 0).then(|| RateLimit::per_minute(n)))
+        };
+        Ok(RateLimits {
+            submit: per_minute("OCRCHAT_RATE_SUBMIT_PER_MIN", defaults.submit)?,
+            chat: per_minute("OCRCHAT_RATE_CHAT_PER_MIN", defaults.chat)?,
+            read: per_minute("OCRCHAT_RATE_READ_PER_MIN", defaults.read)?,
+        })
+    } else {
+        Ok(RateLimits::OFF)
+    }
+}
+
 /// `~/.cache/ocrchat`, or `$OCRCHAT_CACHE`: where the install script puts pdfium and models.
 pub fn cache_dir() -> PathBuf {
     var("OCRCHAT_CACHE").map(PathBuf::from).unwrap_or_else(|| {
@@ -338,6 +386,13 @@ impl Config {
                 max_page_pixels: parsed("OCRCHAT_MAX_PAGE_PIXELS", 100_000_000)?,
                 inline_pages: parsed("OCRCHAT_INLINE_PAGES", 5)?,
                 inline_wait: Duration::from_secs(parsed("OCRCHAT_INLINE_WAIT_SECS", 120)?),
+            },
+            guards: Guards {
+                rates: rate_limits()?,
+                header_timeout: Duration::from_secs(
+                    parsed("OCRCHAT_HEADER_TIMEOUT_SECS", 30)?.max(1),
+                ),
+                body_idle: Duration::from_secs(parsed("OCRCHAT_BODY_IDLE_SECS", 30)?.max(1)),
             },
             worker: WorkerConfig {
                 ocr_threads: parsed("OCRCHAT_OCR_THREADS", cores)?.max(1),

@@ -53,6 +53,17 @@ pub enum ApiError {
     /// or fields).
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
+    /// Too many requests of this kind from this client (an account, or an IP address for
+    /// anonymous calls): wait `Retry-After` seconds. The limits (per minute: 300 submits, 60
+    /// chat questions, 3000 other calls by default; configurable) are far above what a normal
+    /// client does.
+    #[oai(status = 429)]
+    TooManyRequests(
+        Json<ErrorBody>,
+        /// Seconds until a request of this kind will be accepted again.
+        #[oai(header = "Retry-After")]
+        u64,
+    ),
     /// A dependency (database, queue) is unavailable; retry later.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
@@ -76,6 +87,11 @@ impl ApiError {
     /// `401` with a message.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         ApiError::Unauthorized(body(message))
+    }
+
+    /// `429` with a message and the seconds to wait.
+    pub fn too_many_requests(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        ApiError::TooManyRequests(body(message), retry_after_secs)
     }
 
     /// `409` with a message.

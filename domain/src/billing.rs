@@ -213,9 +213,95 @@ pub fn quote(
     Ok(cost)
 }
 
+/// Refuses a caller who could not pay for even the cheapest file (one `cpu` page), so a submit
+/// can be answered `402` before its upload is read or inspected: an exhausted allowance or
+/// balance must not buy free use of the upload path. What a file really costs is decided by
+/// [`quote`] once its pages are known.
+pub fn exhausted(pricing: &Pricing, plan: Plan, standing: Standing) -> Option<QuotaExceeded> {
+    let cheapest = pricing.page_price(Tier::Cpu);
+    match standing {
+        Standing::Allowance { used, cap } if used + cheapest > cap => {
+            let period = if plan == Plan::Anonymous {
+                "daily"
+            } else {
+                "monthly"
+            };
+            Some(QuotaExceeded {
+                reason: format!("{period} allowance exhausted: {used} of {cap} credits used"),
+                used,
+                cap,
+            })
+        }
+        Standing::Balance { balance, .. } if balance < cheapest => Some(QuotaExceeded {
+            reason: format!("no credits left: a page costs at least {cheapest}, {balance} left"),
+            used: cheapest,
+            cap: balance,
+        }),
+        Standing::Allowance { .. } | Standing::Balance { .. } => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exhausted_means_not_even_one_cpu_page_fits() {
+        let p = Pricing::default();
+        for (name, plan, standing, refused) in [
+            (
+                "allowance with room",
+                Plan::Anonymous,
+                Standing::Allowance { used: 9, cap: 10 },
+                None,
+            ),
+            (
+                "allowance used up",
+                Plan::Anonymous,
+                Standing::Allowance { used: 10, cap: 10 },
+                Some(("daily allowance exhausted: 10 of 10 credits used", 10, 10)),
+            ),
+            (
+                "over-used (a concurrent submit) is still exhausted",
+                Plan::Free,
+                Standing::Allowance {
+                    used: 104,
+                    cap: 100,
+                },
+                Some((
+                    "monthly allowance exhausted: 104 of 100 credits used",
+                    104,
+                    100,
+                )),
+            ),
+            (
+                "balance of one page",
+                Plan::Paid,
+                Standing::Balance {
+                    balance: 1,
+                    spent: 0,
+                },
+                None,
+            ),
+            (
+                "empty balance",
+                Plan::Paid,
+                Standing::Balance {
+                    balance: 0,
+                    spent: 7,
+                },
+                Some(("no credits left: a page costs at least 1, 0 left", 1, 0)),
+            ),
+        ] {
+            let got = exhausted(&p, plan, standing);
+            let expected = refused.map(|(reason, used, cap)| QuotaExceeded {
+                reason: reason.to_owned(),
+                used,
+                cap,
+            });
+            assert_eq!(got, expected, "{name}");
+        }
+    }
 
     #[test]
     fn quotes() {

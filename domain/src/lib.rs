@@ -27,6 +27,7 @@ pub mod language;
 pub mod markdown;
 pub mod page;
 pub mod pdf_page;
+pub mod rate;
 pub mod reading;
 pub mod tier;
 pub mod tool;

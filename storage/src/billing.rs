@@ -212,6 +212,17 @@ pub(crate) async fn refund_unused(txn: &DatabaseTransaction, job: JobId) -> Resu
 }
 
 impl Store {
+    /// Where a subject stands now, read without its lock: enough to refuse an exhausted caller
+    /// before its upload is read; the submit transaction decides again under the lock.
+    pub async fn standing(
+        &self,
+        subject: &Subject,
+        plan: Plan,
+        pricing: &Pricing,
+    ) -> Result<Standing> {
+        standing(&self.db, subject, plan, pricing).await
+    }
+
     /// Where a subject stands in its current period.
     pub async fn usage(&self, subject: &Subject, plan: Plan, pricing: &Pricing) -> Result<Usage> {
         let period = current_period(plan);

@@ -529,7 +529,7 @@ async fn read_limited(upload: Upload, max: u64) -> Result<Vec<u8>, ApiError> {
 }
 
 /// `52428800` → `50 MB`, `100000` → `97.7 KB`: limits in the units users think in.
-fn human_bytes(bytes: u64) -> String {
+pub(crate) fn human_bytes(bytes: u64) -> String {
     const MB: f64 = 1024.0 * 1024.0;
     let b = bytes as f64;
     if b >= MB {

@@ -10,6 +10,7 @@ mod exports;
 mod faults;
 mod formats;
 mod history;
+mod hostile;
 mod kill;
 mod languages;
 mod logs;
