@@ -142,7 +142,8 @@ pub(crate) fn bmp_dpi(bytes: &[u8]) -> Option<f64> {
 ///
 /// Only offsets and entry counts are read, so a file claiming thousands of pages is counted in
 /// microseconds. A chain longer than the file could hold must loop back on itself and is
-/// refused, which bounds the walk without remembering visited offsets.
+/// refused, which bounds the walk without remembering visited offsets. Offsets are untrusted
+/// 64-bit numbers (Big TIFF), so every sum with one is checked (found by fuzzing).
 pub(crate) fn tiff_page_count(bytes: &[u8]) -> Result<u32, &'static str> {
     const DAMAGED: &str = "the tiff page list points outside the file";
     let little = match bytes.get(0..2) {
@@ -151,7 +152,7 @@ pub(crate) fn tiff_page_count(bytes: &[u8]) -> Result<u32, &'static str> {
         _ => return Err("not a tiff file"),
     };
     let u16_at = |at: usize| -> Option<u64> {
-        let b: [u8; 2] = bytes.get(at..at + 2)?.try_into().ok()?;
+        let b: [u8; 2] = bytes.get(at..at.checked_add(2)?)?.try_into().ok()?;
         Some(u64::from(if little {
             u16::from_le_bytes(b)
         } else {
@@ -159,7 +160,7 @@ pub(crate) fn tiff_page_count(bytes: &[u8]) -> Result<u32, &'static str> {
         }))
     };
     let u32_at = |at: usize| -> Option<u64> {
-        let b: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+        let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
         Some(u64::from(if little {
             u32::from_le_bytes(b)
         } else {
@@ -167,7 +168,7 @@ pub(crate) fn tiff_page_count(bytes: &[u8]) -> Result<u32, &'static str> {
         }))
     };
     let u64_at = |at: usize| -> Option<u64> {
-        let b: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+        let b: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
         Some(if little {
             u64::from_le_bytes(b)
         } else {
@@ -200,7 +201,7 @@ pub(crate) fn tiff_page_count(bytes: &[u8]) -> Result<u32, &'static str> {
         let entries = if big { u64_at(at) } else { u16_at(at) }.ok_or(DAMAGED)?;
         let next_at = entries
             .checked_mul(entry_size)
-            .and_then(|n| n.checked_add(offset + count_size))
+            .and_then(|n| n.checked_add(offset.checked_add(count_size)?))
             .and_then(|n| usize::try_from(n).ok())
             .ok_or(DAMAGED)?;
         offset = read_offset(next_at).ok_or(DAMAGED)?;
@@ -262,5 +263,23 @@ mod tests {
         // An offset past the end.
         tiff[16] = 200;
         assert!(tiff_page_count(&tiff).is_err());
+    }
+
+    #[test]
+    fn big_tiff_offsets_near_the_end_of_the_address_space_are_refused() {
+        // Found by `fuzz/` (tiff_frames): a Big TIFF whose second IFD pointer is 2^64 - 4 made
+        // `at + 8` overflow (a panic where overflow is checked, as in tests).
+        let mut tiff = b"II+\0\x08\0\0\0\x10\0\0\0\0\0\0\0".to_vec();
+        tiff.extend_from_slice(&0u64.to_le_bytes()); // IFD at 16: no entries
+        tiff.extend_from_slice(&(u64::MAX - 3).to_le_bytes()); // next IFD
+        assert_eq!(
+            tiff_page_count(&tiff),
+            Err("the tiff page list points outside the file")
+        );
+        // The first IFD pointer itself, and the entry count of an IFD at the very end.
+        for offset in [u64::MAX, u64::MAX - 7, u64::MAX - 8] {
+            tiff[8..16].copy_from_slice(&offset.to_le_bytes());
+            assert!(tiff_page_count(&tiff).is_err(), "{offset}");
+        }
     }
 }

@@ -172,6 +172,14 @@ impl InputError {
 /// Cheap (headers only; PDFs are opened but nothing is rendered) and bounded in memory whatever
 /// the bytes claim. Blocking: run it in `spawn_blocking`.
 pub fn inspect(bytes: &[u8], limits: &Limits, pdf: &PdfEngine) -> Result<Inspection, InputError> {
+    match upload_kind(bytes, limits)? {
+        FileKind::Pdf => inspect_pdf(bytes, limits, pdf),
+        kind => inspect_raster(bytes, kind, limits),
+    }
+}
+
+/// The checks every upload gets first: not empty, not over the size limit, a known type.
+fn upload_kind(bytes: &[u8], limits: &Limits) -> Result<FileKind, InputError> {
     if bytes.is_empty() {
         return Err(InputError::Empty);
     }
@@ -182,9 +190,12 @@ pub fn inspect(bytes: &[u8], limits: &Limits, pdf: &PdfEngine) -> Result<Inspect
             max: limits.max_bytes,
         });
     }
-    let kind = FileKind::sniff(bytes).ok_or(InputError::Unsupported)?;
+    FileKind::sniff(bytes).ok_or(InputError::Unsupported)
+}
+
+/// [`inspect`] for everything but PDFs: single images and TIFFs, from their headers.
+fn inspect_raster(bytes: &[u8], kind: FileKind, limits: &Limits) -> Result<Inspection, InputError> {
     let pages = match kind {
-        FileKind::Pdf => return inspect_pdf(bytes, limits, pdf),
         FileKind::Tiff => tiff_page_sizes(bytes, limits)?,
         FileKind::Png => {
             headers::scan_png(bytes).map_err(|e| InputError::unreadable(kind, e))?;
@@ -194,7 +205,10 @@ pub fn inspect(bytes: &[u8], limits: &Limits, pdf: &PdfEngine) -> Result<Inspect
             headers::scan_jpeg(bytes).map_err(|e| InputError::unreadable(kind, e))?;
             vec![image_size(bytes, kind)?]
         }
-        FileKind::Webp | FileKind::Gif | FileKind::Bmp => vec![image_size(bytes, kind)?],
+        // `image_size` refuses a PDF (read by pdfium in `inspect_pdf`, never here).
+        FileKind::Webp | FileKind::Gif | FileKind::Bmp | FileKind::Pdf => {
+            vec![image_size(bytes, kind)?]
+        }
     };
     check_page_count(pages.len() as u32, limits)?;
     for page in &pages {
@@ -205,6 +219,36 @@ pub fn inspect(bytes: &[u8], limits: &Limits, pdf: &PdfEngine) -> Result<Inspect
         page_count: pages.len() as u32,
         pages,
     })
+}
+
+/// Entry points for the fuzz targets in `fuzz/` (`just fuzz`). They live in a crate of their
+/// own, which can only call public items, and the header readers of [`inspect`] are private;
+/// these expose exactly those readers, without needing pdfium. Not an API: nothing else uses
+/// them.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{headers, FileKind, InputError, Inspection, Limits, PageSize};
+
+    /// [`super::inspect`] without its PDF branch: `None` for a PDF, else the same outcome
+    /// (size and type checks, PNG chunk and JPEG segment walks, image and TIFF headers). The
+    /// BMP resolution reader that `raster` uses on the same headers runs too.
+    pub fn inspect_raster(bytes: &[u8], limits: &Limits) -> Option<Result<Inspection, InputError>> {
+        let kind = match super::upload_kind(bytes, limits) {
+            Ok(FileKind::Pdf) => return None,
+            Ok(kind) => kind,
+            Err(err) => return Some(Err(err)),
+        };
+        if kind == FileKind::Bmp {
+            let _ = headers::bmp_dpi(bytes);
+        }
+        Some(super::inspect_raster(bytes, kind, limits))
+    }
+
+    /// The TIFF page walk of [`super::inspect`] on any bytes (no type check first): the IFD
+    /// chain count, then every IFD's dimensions through the `tiff` decoder.
+    pub fn tiff_page_sizes(bytes: &[u8], limits: &Limits) -> Result<Vec<PageSize>, InputError> {
+        super::tiff_page_sizes(bytes, limits)
+    }
 }
 
 /// Refuses a page over the pixel or side limits.
