@@ -178,7 +178,8 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
 ///
 /// poem-openapi drops trailing slashes from operation paths, but the OCR.chat contract puts one
 /// on every `/api/...` path; the router accepts both (`NormalizePath`), and the document shows the
-/// contract's form so generated clients call exactly what existing clients call.
+/// contract's form so generated clients call exactly what existing clients call. The document is
+/// then put in the shape client generators read without loss (see `spec_shape`).
 pub fn openapi_json() -> String {
     with_trailing_slashes(&openapi_service().spec())
 }
@@ -200,6 +201,7 @@ fn with_trailing_slashes(spec: &str) -> String {
             .collect();
         *paths = renamed;
     }
+    crate::spec_shape::for_generators(&mut doc);
     serde_json::to_string_pretty(&doc).unwrap_or_else(|_| spec.to_owned())
 }
 

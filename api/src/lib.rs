@@ -18,6 +18,7 @@ pub mod job_cache;
 pub mod rate_limit;
 pub mod request_log;
 pub mod routes;
+pub mod spec_shape;
 pub mod views;
 pub mod wait;
 

@@ -52,7 +52,12 @@ pub struct AccountApi;
 impl AccountApi {
     /// Returns the caller's plan, usage and caps for the current period (for anonymous callers:
     /// the allowance of their IP address).
-    #[oai(path = "/api/v1/account/", method = "get", tag = "ApiTags::Account")]
+    #[oai(
+        path = "/api/v1/account/",
+        method = "get",
+        tag = "ApiTags::Account",
+        operation_id = "get_account"
+    )]
     async fn account(
         &self,
         req: &Request,

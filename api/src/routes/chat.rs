@@ -296,7 +296,12 @@ impl ChatApi {
     ///
     /// Requires an account token (`401` anonymously); the job must be the caller's (`404`) and
     /// done (`409`). Pass `conversation` from an earlier answer to continue a conversation.
-    #[oai(path = "/api/v1/chat/:uuid/", method = "post", tag = "ApiTags::Chat")]
+    #[oai(
+        path = "/api/v1/chat/:uuid/",
+        method = "post",
+        tag = "ApiTags::Chat",
+        operation_id = "chat"
+    )]
     async fn chat(
         &self,
         req: &Request,
@@ -354,7 +359,8 @@ impl ChatApi {
     #[oai(
         path = "/api/v1/chat/:uuid/history/",
         method = "get",
-        tag = "ApiTags::Chat"
+        tag = "ApiTags::Chat",
+        operation_id = "get_chat_history"
     )]
     async fn history(
         &self,

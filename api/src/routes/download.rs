@@ -41,7 +41,8 @@ impl DownloadApi {
     #[oai(
         path = "/api/v1/ocr/:uuid/download/",
         method = "get",
-        tag = "ApiTags::Ocr"
+        tag = "ApiTags::Ocr",
+        operation_id = "download_job"
     )]
     async fn download(
         &self,

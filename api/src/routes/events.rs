@@ -120,7 +120,8 @@ impl EventsApi {
     #[oai(
         path = "/api/v1/ocr/:uuid/events/",
         method = "get",
-        tag = "ApiTags::Ocr"
+        tag = "ApiTags::Ocr",
+        operation_id = "list_job_events"
     )]
     async fn events(
         &self,
@@ -149,7 +150,8 @@ impl EventsApi {
     #[oai(
         path = "/api/v1/ocr/:uuid/events/stream/",
         method = "get",
-        tag = "ApiTags::Ocr"
+        tag = "ApiTags::Ocr",
+        operation_id = "stream_job_events"
     )]
     async fn stream(
         &self,

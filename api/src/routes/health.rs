@@ -32,7 +32,12 @@ pub struct HealthApi;
 #[OpenApi]
 impl HealthApi {
     /// Reports whether the service and its database answer.
-    #[oai(path = "/healthz", method = "get", tag = "ApiTags::Health")]
+    #[oai(
+        path = "/healthz",
+        method = "get",
+        tag = "ApiTags::Health",
+        operation_id = "health"
+    )]
     async fn healthz(&self, state: Data<&Arc<AppState>>) -> HealthResponse {
         match state.store.ping().await {
             Ok(()) => HealthResponse::Ok(Json(Health {

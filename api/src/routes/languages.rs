@@ -44,7 +44,12 @@ pub struct LanguagesApi;
 impl LanguagesApi {
     /// Lists the languages this server can read: its language table, restricted to the
     /// Tesseract models installed here. Combine codes with `+` (`de+en`), or send `auto`.
-    #[oai(path = "/api/v1/languages/", method = "get", tag = "ApiTags::Ocr")]
+    #[oai(
+        path = "/api/v1/languages/",
+        method = "get",
+        tag = "ApiTags::Ocr",
+        operation_id = "list_languages"
+    )]
     async fn languages(
         &self,
         req: &Request,

@@ -88,7 +88,12 @@ impl OcrApi {
     /// `Idempotency-Key`: the same key from the same caller within 24 hours returns the original
     /// job and charges nothing again; the same key with a different file or fields is `422`; a
     /// request whose key's first request is still being accepted waits briefly, then gets `409`.
-    #[oai(path = "/api/v1/ocr/", method = "post", tag = "ApiTags::Ocr")]
+    #[oai(
+        path = "/api/v1/ocr/",
+        method = "post",
+        tag = "ApiTags::Ocr",
+        operation_id = "submit_job"
+    )]
     async fn submit(
         &self,
         req: &Request,
@@ -140,7 +145,12 @@ impl OcrApi {
     ///
     /// The answer carries an `ETag` that changes whenever the job does; send it back in
     /// `If-None-Match` to get `304 Not Modified` (no body) while nothing changed.
-    #[oai(path = "/api/v1/ocr/:uuid/", method = "get", tag = "ApiTags::Ocr")]
+    #[oai(
+        path = "/api/v1/ocr/:uuid/",
+        method = "get",
+        tag = "ApiTags::Ocr",
+        operation_id = "get_job"
+    )]
     async fn get(
         &self,
         req: &Request,
@@ -172,7 +182,12 @@ impl OcrApi {
     /// Erases a job: its file, results, page images, search entries and the content of every
     /// event of its history (a tombstone stays). The job then answers `404`. Same ownership
     /// rules as reading it.
-    #[oai(path = "/api/v1/ocr/:uuid/", method = "delete", tag = "ApiTags::Ocr")]
+    #[oai(
+        path = "/api/v1/ocr/:uuid/",
+        method = "delete",
+        tag = "ApiTags::Ocr",
+        operation_id = "delete_job"
+    )]
     async fn delete(
         &self,
         req: &Request,

@@ -37,7 +37,12 @@ pub struct ToolsApi;
 #[OpenApi]
 impl ToolsApi {
     /// Lists the tool presets with their descriptions, and whether this server can run each.
-    #[oai(path = "/api/v1/tools/", method = "get", tag = "ApiTags::Ocr")]
+    #[oai(
+        path = "/api/v1/tools/",
+        method = "get",
+        tag = "ApiTags::Ocr",
+        operation_id = "list_tools"
+    )]
     async fn tools(
         &self,
         req: &Request,

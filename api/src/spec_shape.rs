@@ -1,0 +1,215 @@
+//! The OpenAPI document in the shape client generators read without loss (issue 13).
+//!
+//! poem-openapi describes a field that has a description and a schema of its own (an enum, an
+//! object) as `{"allOf": [{"$ref": …}, {"description": …}]}`. `openapi-python-client` cannot
+//! take such an `allOf` of an enum ("Cannot take allOf a non-object") and drops every schema
+//! that uses one (the job, the chat answer), and `openapi-typescript` types it `X & unknown`.
+//! It also leaves `Option` fields merely optional, while most of them are sent as `null`. So,
+//! after generation:
+//!
+//! - an `allOf` of one `$ref` plus annotations becomes that `$ref` with the annotations beside
+//!   it (OpenAPI 3.0 tools read the reference and keep or ignore the description);
+//! - every property that is not required is `nullable` (a `$ref` one as the usual 3.0 form,
+//!   `{"allOf": [{"$ref": …}], "nullable": true}`): each is either sent as `null` or left out,
+//!   and a client must accept both;
+//! - the upload's `file` is required, as the handler requires it (it answers `400` without).
+
+use serde_json::{Map, Value};
+
+/// Keys that only annotate a schema.
+const ANNOTATIONS: &[&str] = &[
+    "description",
+    "title",
+    "default",
+    "example",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+];
+
+/// Applies every rewrite above to a whole document.
+pub fn for_generators(doc: &mut Value) {
+    flatten_single_ref_all_of(doc);
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for schema in schemas.values_mut() {
+            nullable_optionals(schema);
+        }
+    }
+    require_upload_file(doc);
+}
+
+/// `{"allOf": [{"$ref": X}, {"description": D}]}` → `{"$ref": X, "description": D}`, anywhere.
+fn flatten_single_ref_all_of(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if let Some(flat) = single_ref(map) {
+                *map = flat;
+            }
+            for value in map.values_mut() {
+                flatten_single_ref_all_of(value);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(flatten_single_ref_all_of),
+        _ => {}
+    }
+}
+
+fn single_ref(map: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let members = map.get("allOf")?.as_array()?;
+    let (refs, others): (Vec<&Value>, Vec<&Value>) =
+        members.iter().partition(|m| m.get("$ref").is_some());
+    let annotation_only = |m: &&Value| {
+        m.as_object()
+            .is_some_and(|o| o.keys().all(|k| ANNOTATIONS.contains(&k.as_str())))
+    };
+    if refs.len() != 1 || !others.iter().all(annotation_only) {
+        return None;
+    }
+    let mut flat: Map<String, Value> = map
+        .iter()
+        .filter(|(k, _)| k.as_str() != "allOf")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for other in others.iter().filter_map(|o| o.as_object()) {
+        flat.extend(other.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    flat.insert("$ref".into(), refs[0]["$ref"].clone());
+    Some(flat)
+}
+
+/// Marks an object schema's optional properties nullable.
+fn nullable_optionals(schema: &mut Value) {
+    let required: Vec<String> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (name, property) in properties.iter_mut() {
+        if required.contains(name) {
+            continue;
+        }
+        let Some(map) = property.as_object_mut() else {
+            continue;
+        };
+        if let Some(reference) = map.remove("$ref") {
+            map.insert(
+                "allOf".into(),
+                Value::Array(vec![serde_json::json!({ "$ref": reference })]),
+            );
+        }
+        map.insert("nullable".into(), Value::Bool(true));
+    }
+}
+
+/// The submit's multipart schema lists `file` as required.
+fn require_upload_file(doc: &mut Value) {
+    let Some(schema) = doc.pointer_mut(
+        "/paths/~1api~1v1~1ocr~1/post/requestBody/content/multipart~1form-data/schema",
+    ) else {
+        return;
+    };
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let pointer = reference.trim_start_matches('#').to_owned();
+            let Some(target) = doc.pointer_mut(&pointer) else {
+                return;
+            };
+            target
+        }
+        None => schema,
+    };
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
+    let required = map
+        .entry("required")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Some(list) = required.as_array_mut() {
+        if !list.iter().any(|v| v == "file") {
+            list.insert(0, Value::String("file".into()));
+        }
+    }
+    if let Some(props) = map.get_mut("properties").and_then(Value::as_object_mut) {
+        if let Some(file) = props.get_mut("file").and_then(Value::as_object_mut) {
+            file.remove("nullable");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_described_reference_becomes_a_plain_reference_with_its_description() {
+        let mut doc = json!({"components": {"schemas": {"Job": {
+            "type": "object",
+            "required": ["status"],
+            "properties": {
+                "status": {"allOf": [{"$ref": "#/components/schemas/Status"}, {"description": "Where it stands."}]},
+                "both": {"allOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}]},
+                "mixed": {"allOf": [{"$ref": "#/components/schemas/A"}, {"type": "object", "properties": {}}]}
+            }
+        }}}});
+        for_generators(&mut doc);
+        let props = &doc["components"]["schemas"]["Job"]["properties"];
+        assert_eq!(
+            props["status"],
+            json!({"$ref": "#/components/schemas/Status", "description": "Where it stands."})
+        );
+        // Real compositions stay (and, being optional, become nullable).
+        assert_eq!(props["both"]["allOf"].as_array().unwrap().len(), 2);
+        assert_eq!(props["mixed"]["allOf"].as_array().unwrap().len(), 2);
+        assert_eq!(props["mixed"]["nullable"], true);
+    }
+
+    #[test]
+    fn optional_properties_are_nullable_and_required_ones_untouched() {
+        let mut doc = json!({"components": {"schemas": {"Page": {
+            "type": "object",
+            "required": ["index"],
+            "properties": {
+                "index": {"type": "integer"},
+                "mean_confidence": {"type": "number", "description": "null before any page"},
+                "metadata": {"allOf": [{"$ref": "#/components/schemas/Meta"}, {"description": "Extra."}]}
+            }
+        }}}});
+        for_generators(&mut doc);
+        let props = &doc["components"]["schemas"]["Page"]["properties"];
+        assert_eq!(props["index"], json!({"type": "integer"}));
+        assert_eq!(
+            props["mean_confidence"],
+            json!({"type": "number", "description": "null before any page", "nullable": true})
+        );
+        assert_eq!(
+            props["metadata"],
+            json!({"allOf": [{"$ref": "#/components/schemas/Meta"}], "description": "Extra.", "nullable": true})
+        );
+    }
+
+    #[test]
+    fn the_upload_file_is_required() {
+        let mut doc = json!({"paths": {"/api/v1/ocr/": {"post": {"requestBody": {"content": {
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "tier": {"type": "string"}
+            }}}
+        }}}}}});
+        for_generators(&mut doc);
+        let schema = &doc["paths"]["/api/v1/ocr/"]["post"]["requestBody"]["content"]
+            ["multipart/form-data"]["schema"];
+        assert_eq!(schema["required"], json!(["file"]));
+    }
+}
