@@ -28,7 +28,7 @@ run: deps
 
 # Run the whole test suite against the real stack (Postgres, Redis, Tesseract, pdfium).
 test: deps
-    scripts/deps.sh llama models ppocr embeddings
+    scripts/deps.sh llama models ppocr embeddings schemathesis
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo test --workspace --no-fail-fast -- --test-threads "${OCRCHAT_TEST_THREADS:-4}"
 
 # Formatting and lints, as CI expects them.
@@ -70,3 +70,63 @@ bench-chat *ARGS: deps
     scripts/deps.sh llama models model-qwen embeddings
     cargo build --release -p api
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" python3 bench/chat.py --binary "$CARGO_TARGET_DIR/release/ocrchat" "$@"
+
+# Load test (issue 14, item 8): the real service (its own database, Redis namespace and port) under
+# concurrent loopback clients for a bounded time (50 submitting small corpus crops, 200 polling, 20
+# chatting, 60 s by default); then every accepted job must end `done` with each page once. Prints
+# requests/s, statuses, p50/p99 per endpoint, pages/s, peak RSS, 429s, and PASS/FAIL for "nothing
+# lost, no 5xx". Arguments go to bench/load.py: --seconds 120 --pollers 100 --field engine=tesseract.
+[positional-arguments]
+bench-load *ARGS: deps
+    scripts/deps.sh ppocr embeddings
+    cargo build --release -p api
+    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" python3 bench/load.py --binary "$CARGO_TARGET_DIR/release/ocrchat" "$@"
+
+# Memory on purpose (issue 14, item 6): the corpus's bad/ files, a generated PNG just under the
+# page-pixel limit and a PDF with one 200 x 200 inch page, one after another; prints the server's
+# peak RSS per input and overall and its idle RSS 10 s after the last job, beside the goals
+# (< 1 GB peak, < 300 MB idle). Arguments go to bench/memory.py: --only png,pdf --png-colour gray.
+[positional-arguments]
+bench-memory *ARGS: deps
+    scripts/deps.sh ppocr
+    cargo build --release -p api
+    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" python3 bench/memory.py --binary "$CARGO_TARGET_DIR/release/ocrchat" "$@"
+
+# Fuzzes upload inspection with libFuzzer (issue 14): the targets in fuzz/ (`sniff`,
+# `image_header`, `tiff_frames`, `pdf_inspect`) for SECONDS each, or only TARGET. Each corpus
+# (fuzz/corpus/TARGET, not committed) is seeded from the shared corpus and its bad/ files, capped in
+# size, and tiny generated files of every format; crash inputs land in fuzz/artifacts/TARGET/.
+# cargo-fuzz needs nightly flags: RUSTC_BOOTSTRAP=1 allows them on stable. CI does not run this.
+fuzz target="" seconds="600":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    scripts/deps.sh system pdfium tesseract
+    eval "$(scripts/deps.sh env)"
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+    # Fuzz the versions the service ships (fuzz/ is a workspace of its own, with its own lock).
+    cp Cargo.lock fuzz/Cargo.lock
+    export CARGO_TARGET_DIR="${OCRCHAT_CACHE:-$HOME/.cache/ocrchat}/fuzz-target" RUSTC_BOOTSTRAP=1
+    corpus="$(scripts/deps.sh corpus)"
+    tiny="$(mktemp -d)"; trap 'rm -rf "$tiny"' EXIT
+    python3 fuzz/tiny_seeds.py "$tiny"
+    shopt -s nullglob
+    # seed TARGET MAX_BYTES FILE...: copies the files into TARGET's corpus, each cut to MAX_BYTES.
+    seed() {
+        local dir="fuzz/corpus/$1" cap="$2" file; shift 2; mkdir -p "$dir"
+        for file in "$@"; do head -c "$cap" "$file" > "$dir/seed-$(basename "$file")"; done
+    }
+    seed sniff 4096 "$corpus"/*.* "$corpus"/bad/*.* "$tiny"/*
+    images=()
+    for ext in jpg png gif bmp webp tif; do
+        images+=("$corpus"/*."$ext" "$corpus"/bad/*."$ext" "$tiny"/*."$ext")
+    done
+    seed image_header 262144 "${images[@]}"
+    seed tiff_frames 1048576 "$corpus"/*.tif "$corpus"/bad/*.tif "$tiny"/*.tif
+    seed pdf_inspect 1048576 "$corpus"/*.pdf "$corpus"/bad/*.pdf "$tiny"/*.pdf
+    targets="{{target}}"
+    for t in ${targets:-sniff image_header tiff_frames pdf_inspect}; do
+        extra=(); [ "$t" = pdf_inspect ] && extra=(-max_len=1048576)
+        # -a: with debug assertions, so an arithmetic overflow is a crash, as in the tests.
+        cargo fuzz run -a "$t" "fuzz/corpus/$t" -- -max_total_time="{{seconds}}" \
+            -rss_limit_mb=4096 -timeout=30 "${extra[@]}"
+    done

@@ -16,6 +16,8 @@
 #   scripts/deps.sh ppocr      PP-OCRv6 ONNX models (rapidocr wheel) and libonnxruntime.so
 #                              (onnxruntime wheel), sha256-checked
 #                              (and quantises its recogniser to int8 once, in a venv of its own)
+#   scripts/deps.sh schemathesis  the contract fuzzer the test suite runs against the live
+#                              server (schemathesis from PyPI, pinned, in a venv of its own)
 #   scripts/deps.sh env        prints the environment variables pointing at the above
 #   scripts/deps.sh corpus     prints the shared test corpus directory ($OCRCHAT_CORPUS, else
 #                              ../shared/corpus beside the clone, else /work/shared/corpus)
@@ -40,6 +42,7 @@ TESSERACT_SHA256="7e70870f8341e5ea228af2836ce79a36eefa11b01b56177b4a8997f330c014
 PPOCR_INT8_RECOGNISER="PP-OCRv6_rec_small.int8.onnx"
 # What quantises it (install time only): pinned, the versions it was measured with.
 QUANTISE_PACKAGES="onnx==1.23.2 onnxruntime==1.32.0 numpy==2.4.6 pillow==13.0.0 protobuf==7.36.2 ml_dtypes==0.7.0"
+SCHEMATHESIS_VERSION="4.32.0"    # the contract fuzzer `just test` runs (tests/tests/e2e/contract.rs)
 ONNXRUNTIME_VERSION="1.32.0"     # wheel carrying libonnxruntime.so (MIT); ort needs >= 1.31
 # sha256 of each file taken from those wheels, as first fetched.
 PPOCR_SHA256="090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f  PP-OCRv6_det_small.onnx
@@ -249,6 +252,15 @@ embeddings() {
   rm -rf "$tmp"
 }
 
+# schemathesis, the contract fuzzer of the suite, in a venv of its own (test time only).
+schemathesis() {
+  local venv="$CACHE/schemathesis-$SCHEMATHESIS_VERSION"
+  [ -x "$venv/bin/schemathesis" ] && return 0
+  log "installing schemathesis==$SCHEMATHESIS_VERSION (the suite's contract fuzzer; once)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
 # PP-OCRv6 detector, recogniser and line-orientation classifier, plus the ONNX Runtime library
 # the `ort` crate loads at run time (no Python involved once they are unpacked).
 ppocr() {
@@ -300,6 +312,7 @@ env_vars() {
   echo "export OCRCHAT_PPOCR_MODELS=$CACHE/ppocr-$RAPIDOCR_VERSION"
   echo "export OCRCHAT_EMBEDDINGS=$CACHE/minilm-l6-v2"
   echo "export PKG_CONFIG_PATH=$CACHE/tesseract-$TESSERACT_VERSION-pix/lib/pkgconfig"
+  echo "export OCRCHAT_SCHEMATHESIS=$CACHE/schemathesis-$SCHEMATHESIS_VERSION/bin/schemathesis"
 }
 
 corpus_dir() {
@@ -325,6 +338,7 @@ for step in "$@"; do
     models) models ;;
     ppocr) ppocr ;;
     embeddings) embeddings ;;
+    schemathesis) schemathesis ;;
     model-qwen) model_qwen ;;
     model-coder15) model_coder15 ;;
     env) env_vars ;;
