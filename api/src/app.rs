@@ -184,6 +184,11 @@ pub fn openapi_json() -> String {
     with_trailing_slashes(&openapi_service().spec())
 }
 
+/// [`openapi_json`] parsed.
+pub fn openapi_document() -> serde_json::Value {
+    serde_json::from_str(&openapi_json()).unwrap_or_default()
+}
+
 fn with_trailing_slashes(spec: &str) -> String {
     let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(spec) else {
         return spec.to_owned();
@@ -357,7 +362,10 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
             .with(crate::request_log::RequestLog)
             .with(crate::connection::InFlight(Arc::clone(&connections)))
             .data(Arc::clone(&state))
-            .catch_all_error(json_errors);
+            .catch_all_error(json_errors)
+            .with(crate::allow::AllowHeader(
+                crate::allow::AllowedMethods::from_spec(&openapi_document()),
+            ));
         let acceptor = crate::connection::GuardedAcceptor::new(
             TcpListener::bind(config.addr)
                 .into_acceptor()

@@ -5,6 +5,7 @@
 //! queue and engines, and hands each crate its small options struct. `error.rs` is the one place
 //! where errors of other crates become HTTP statuses.
 
+pub mod allow;
 pub mod app;
 pub mod auth;
 pub mod chat;

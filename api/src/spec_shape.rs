@@ -12,7 +12,14 @@
 //! - every property that is not required is `nullable` (a `$ref` one as the usual 3.0 form,
 //!   `{"allOf": [{"$ref": …}], "nullable": true}`): each is either sent as `null` or left out,
 //!   and a client must accept both;
-//! - the upload's `file` is required, as the handler requires it (it answers `400` without).
+//! - the upload's `file` is required, as the handler requires it (it answers `400` without), and
+//!   the form takes no other fields than those described (a part named in bytes that are not
+//!   UTF-8 cannot even be parsed);
+//! - unsigned integers (`format: uint64`) have `minimum: 0`, which a `format` alone does not say
+//!   to validators (a contract fuzzer sent `Last-Event-ID: -1`);
+//! - every operation with a request body declares `415` (no or a wrong `Content-Type`);
+//! - the submit's answer links to the job's operations by its `uuid` (OpenAPI links), so
+//!   stateful clients and fuzzers can follow a job from its creation.
 
 use serde_json::{Map, Value};
 
@@ -30,6 +37,9 @@ const ANNOTATIONS: &[&str] = &[
 /// Applies every rewrite above to a whole document.
 pub fn for_generators(doc: &mut Value) {
     flatten_single_ref_all_of(doc);
+    unsigned_minimums(doc);
+    declare_unsupported_media_type(doc);
+    link_submit_to_the_job(doc);
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -39,6 +49,98 @@ pub fn for_generators(doc: &mut Value) {
         }
     }
     require_upload_file(doc);
+}
+
+/// `minimum: 0` on every `uint*` integer.
+fn unsigned_minimums(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            let unsigned = map.get("type").and_then(Value::as_str) == Some("integer")
+                && map
+                    .get("format")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| f.starts_with("uint"));
+            if unsigned && !map.contains_key("minimum") {
+                map.insert("minimum".into(), Value::from(0));
+            }
+            map.values_mut().for_each(unsigned_minimums);
+        }
+        Value::Array(items) => items.iter_mut().for_each(unsigned_minimums),
+        _ => {}
+    }
+}
+
+/// The operations of a document, as (path, method, operation) entries.
+fn operations(doc: &mut Value) -> Vec<&mut Map<String, Value>> {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Vec::new();
+    };
+    paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(Value::as_object_mut)
+        .filter(|op| op.contains_key("responses"))
+        .collect()
+}
+
+/// `415` with the JSON error body on every operation that takes a body.
+fn declare_unsupported_media_type(doc: &mut Value) {
+    for op in operations(doc) {
+        if !op.contains_key("requestBody") {
+            continue;
+        }
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            responses.entry("415").or_insert_with(|| {
+                serde_json::json!({
+                    "description": "The body is not of the declared media type (or has no \
+                                    `Content-Type`).",
+                    "content": {"application/json; charset=utf-8": {
+                        "schema": {"$ref": "#/components/schemas/ErrorBody"}
+                    }}
+                })
+            });
+        }
+    }
+}
+
+/// The operations a job's `uuid` leads to from the submit's answer.
+const JOB_OPERATIONS: &[(&str, &str)] = &[
+    ("GetJob", "get_job"),
+    ("DeleteJob", "delete_job"),
+    ("DownloadJob", "download_job"),
+    ("ListJobEvents", "list_job_events"),
+    ("StreamJobEvents", "stream_job_events"),
+    ("Chat", "chat"),
+    ("GetChatHistory", "get_chat_history"),
+];
+
+/// OpenAPI links from `submit_job`'s `200` to every operation on the job.
+fn link_submit_to_the_job(doc: &mut Value) {
+    let known: Vec<String> = operations(doc)
+        .iter()
+        .filter_map(|op| op.get("operationId")?.as_str().map(str::to_owned))
+        .collect();
+    let Some(ok) = doc.pointer_mut("/paths/~1api~1v1~1ocr~1/post/responses/200") else {
+        return;
+    };
+    let links: Map<String, Value> = JOB_OPERATIONS
+        .iter()
+        .filter(|(_, id)| known.iter().any(|k| k == id))
+        .map(|(name, id)| {
+            (
+                (*name).to_owned(),
+                serde_json::json!({
+                    "operationId": id,
+                    "parameters": {"uuid": "$response.body#/uuid"},
+                    "description": "The job this answer describes, by its `uuid`."
+                }),
+            )
+        })
+        .collect();
+    if let Some(ok) = ok.as_object_mut() {
+        ok.insert("links".into(), Value::Object(links));
+    }
 }
 
 /// `{"allOf": [{"$ref": X}, {"description": D}]}` → `{"$ref": X, "description": D}`, anywhere.
@@ -132,6 +234,7 @@ fn require_upload_file(doc: &mut Value) {
     let Some(map) = schema.as_object_mut() else {
         return;
     };
+    map.insert("additionalProperties".into(), Value::Bool(false));
     let required = map
         .entry("required")
         .or_insert_with(|| Value::Array(Vec::new()));

@@ -60,7 +60,8 @@ pub struct PageObject {
     /// confidence 1.0) or the vision model's name (`vlm` tier).
     pub engine: String,
     /// Tables found on the page (only with the `extract-tables` tool), top to bottom.
-    #[oai(skip_serializing_if_is_empty)]
+    /// Left out when there are none (`default`: so the schema does not require it).
+    #[oai(skip_serializing_if_is_empty, default)]
     pub tables: Vec<TableObject>,
     /// Clockwise degrees (90, 180, 270) the page was turned before recognition because it was
     /// sideways or upside down; bboxes are in the turned (upright) page. Absent when 0.

@@ -32,8 +32,10 @@ use storage::{
 use tokio::{io::AsyncReadExt, sync::broadcast};
 use workers::engine::input::Inspection;
 
-/// The multipart form of a submit.
+/// The multipart form of a submit. A field it does not know is `400`, not ignored: a misspelt
+/// `langauge` would otherwise be read as `auto` without a word.
 #[derive(Debug, Multipart)]
+#[oai(deny_unknown_fields)]
 pub struct SubmitForm {
     /// The document: PNG, JPG, WEBP, GIF (first frame), BMP, TIFF (every page) or PDF (every
     /// page). The type is decided from the content, not the name.

@@ -349,3 +349,14 @@ async fn a_dribbled_request_head_is_cut_but_a_slow_answer_is_not() {
     let health = client.get(app.url("/healthz")).send().await.unwrap();
     assert!(health.status().is_success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_misspelt_form_field_is_refused_by_name_not_ignored() {
+    let app = TestApp::spawn_with(spawn_configured(|_| {})).await;
+    let (status, body) = app
+        .submit(tiny_png(), "page.png", &[("langauge", "deu")], None)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["error"].as_str().unwrap_or_default();
+    assert!(message.contains("unknown field `langauge`"), "{message}");
+}

@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod chat;
+mod contract;
 mod engines;
 mod errors;
 mod exports;
