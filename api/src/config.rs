@@ -39,7 +39,7 @@ pub struct Config {
     /// PP-OCR, the second engine: its models (`OCRCHAT_PPOCR_MODELS`, default
     /// `~/.cache/ocrchat/ppocr-3.10.0`) and ONNX Runtime (`ORT_DYLIB_PATH`, default
     /// `~/.cache/ocrchat/onnxruntime-1.32.0/libonnxruntime.so`), the recogniser
-    /// `OCRCHAT_PPOCR_RECOGNISER` names (`int8`, the default, or `float`). `None` when a file is missing
+    /// `OCRCHAT_PPOCR_RECOGNISER` names (`float`, the default, or `int8`). `None` when a file is missing
     /// (or `OCRCHAT_PPOCR=false`): `engine=ppocr` is then `400` and `auto` reads with Tesseract.
     pub ppocr: Option<PpOcrConfig>,
     /// Upload and page limits.

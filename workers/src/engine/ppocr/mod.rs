@@ -109,12 +109,17 @@ pub struct PpOcrConfig {
 /// about twice as fast in int8. Measured on the developer corpus (`cargo bench -p workers
 /// --bench ocr`, two threads): 0.42 → 0.61 pages/s, CER 4.84% → 5.10% (receipts 14.2% →
 /// 14.5%, handwriting 18.8% → 20.0%). `Float` is the model exactly as RapidOCR ships it.
+///
+/// `Float` is the default: the int8 model's accuracy depends on its calibration, which is made
+/// on each machine at install time, and on a fresh machine it read handwriting at 27% CER and a
+/// receipt at 17% where float reads 19% and 11% (24% and 17% with the calibration fonts
+/// pinned). `OCRCHAT_PPOCR_RECOGNISER=int8` trades that for speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {
     /// [`INT8_RECOGNISER_MODEL`].
-    #[default]
     Int8,
     /// [`RECOGNISER_MODEL`].
+    #[default]
     Float,
 }
 
