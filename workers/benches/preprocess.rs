@@ -115,7 +115,7 @@ fn steps(runtime: &tokio::runtime::Runtime, pool: &OcrPool, pages: &[Page]) {
                 // An enlarged page represents a proportionally higher resolution.
                 let factor = image.width() / p.image.image.width().max(1);
                 PageImage {
-                    image,
+                    image: std::sync::Arc::new(image),
                     dpi: p.image.dpi * factor.max(1),
                     ..p.image.clone()
                 }

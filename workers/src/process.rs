@@ -921,7 +921,7 @@ fn read_page(
                 result,
                 PageImage {
                     index,
-                    image,
+                    image: Arc::new(image),
                     dpi,
                     dpi_source: raster::DpiSource::Rendered,
                 },
@@ -942,7 +942,7 @@ fn read_page(
                 PageSource::EmbeddedImage { .. } => raster::from_embedded(index, image, dpi),
                 _ => PageImage {
                     index,
-                    image,
+                    image: Arc::new(image),
                     dpi,
                     dpi_source: raster::DpiSource::Rendered,
                 },
@@ -975,7 +975,7 @@ const PAGE_IMAGE_QUALITY: u8 = 85;
 fn encode_page_image(page: &PageImage) -> PageImageBlob {
     let mut data = Vec::new();
     let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut data, PAGE_IMAGE_QUALITY);
-    let encoded = match &page.image {
+    let encoded = match &*page.image {
         image::DynamicImage::ImageLuma8(grey) => grey.write_with_encoder(encoder),
         other => other.to_rgb8().write_with_encoder(encoder),
     };

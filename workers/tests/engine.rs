@@ -184,7 +184,7 @@ fn every_supported_format_decodes_to_the_same_page() {
         );
         assert!(
             matches!(
-                page.image,
+                *page.image,
                 DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_)
             ),
             "{kind:?} gave {:?}",
@@ -842,7 +842,7 @@ fn the_pool_serves_by_priority_and_survives_bad_requests() {
     ] {
         let blank = PageImage {
             index: 0,
-            image: DynamicImage::new_luma8(10, 10),
+            image: std::sync::Arc::new(DynamicImage::new_luma8(10, 10)),
             dpi: 300,
             dpi_source: DpiSource::Rendered,
         };
@@ -854,7 +854,11 @@ fn the_pool_serves_by_priority_and_survives_bad_requests() {
     // A page with nothing to read gives an empty result, not an error.
     let white = PageImage {
         index: 4,
-        image: DynamicImage::ImageLuma8(GrayImage::from_pixel(1200, 1600, Luma([255]))),
+        image: std::sync::Arc::new(DynamicImage::ImageLuma8(GrayImage::from_pixel(
+            1200,
+            1600,
+            Luma([255]),
+        ))),
         dpi: 300,
         dpi_source: DpiSource::Rendered,
     };
@@ -869,7 +873,7 @@ fn the_pool_serves_by_priority_and_survives_bad_requests() {
     // A page Tesseract cannot take fails alone; the thread goes on.
     let degenerate = PageImage {
         index: 7,
-        image: DynamicImage::new_luma8(0, 0),
+        image: std::sync::Arc::new(DynamicImage::new_luma8(0, 0)),
         dpi: 300,
         dpi_source: DpiSource::Rendered,
     };

@@ -212,7 +212,7 @@ fn the_float_recogniser_reads_as_well() {
 fn page(image: DynamicImage) -> PageImage {
     PageImage {
         index: 3,
-        image,
+        image: std::sync::Arc::new(image),
         dpi: 300,
         dpi_source: DpiSource::Assumed,
     }

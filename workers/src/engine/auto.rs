@@ -66,7 +66,10 @@ pub fn rotate(page: PageImage, clockwise: u16) -> PageImage {
         270 => page.image.rotate270(),
         _ => return page,
     };
-    PageImage { image, ..page }
+    PageImage {
+        image: std::sync::Arc::new(image),
+        ..page
+    }
 }
 
 /// Reads an upright page in `auto` mode: the script's model first, then, when the detector is
@@ -141,7 +144,7 @@ mod tests {
     fn quarter_turns_swap_the_sides() {
         let page = PageImage {
             index: 0,
-            image: DynamicImage::new_luma8(4, 2),
+            image: std::sync::Arc::new(DynamicImage::new_luma8(4, 2)),
             dpi: 300,
             dpi_source: DpiSource::Assumed,
         };

@@ -512,7 +512,7 @@ mod tests {
             request: OcrRequest {
                 image: PageImage {
                     index: 0,
-                    image: image::DynamicImage::new_luma8(1, 1),
+                    image: std::sync::Arc::new(image::DynamicImage::new_luma8(1, 1)),
                     dpi: 300,
                     dpi_source: crate::engine::raster::DpiSource::Rendered,
                 },
@@ -575,7 +575,7 @@ mod tests {
         OcrRequest {
             image: PageImage {
                 index,
-                image: image::DynamicImage::new_luma8(2, 2),
+                image: std::sync::Arc::new(image::DynamicImage::new_luma8(2, 2)),
                 dpi: 300,
                 dpi_source: crate::engine::raster::DpiSource::Rendered,
             },

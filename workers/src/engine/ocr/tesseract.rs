@@ -94,7 +94,7 @@ impl Engines {
             (Ok(w), Ok(h)) if w > 0 && h > 0 && w.checked_mul(3).is_some() => (w, h),
             _ => return Err(failed("the page image has no usable size".into())),
         };
-        let (pixels, bytes_per_pixel): (Cow<'_, [u8]>, i32) = match &page.image {
+        let (pixels, bytes_per_pixel): (Cow<'_, [u8]>, i32) = match &*page.image {
             DynamicImage::ImageLuma8(grey) => (Cow::Borrowed(grey.as_raw()), 1),
             DynamicImage::ImageRgb8(rgb) => (Cow::Borrowed(rgb.as_raw()), 3),
             other => (Cow::Owned(other.to_rgb8().into_raw()), 3),
@@ -136,7 +136,7 @@ impl Engines {
         };
         // Grey and RGB go to Tesseract as they are: it thresholds colour per channel, which
         // reads coloured scans better than their luma would (see `raster`).
-        let (pixels, bytes_per_pixel): (Cow<'_, [u8]>, i32) = match &page.image {
+        let (pixels, bytes_per_pixel): (Cow<'_, [u8]>, i32) = match &*page.image {
             DynamicImage::ImageLuma8(grey) => (Cow::Borrowed(grey.as_raw()), 1),
             DynamicImage::ImageRgb8(rgb) => (Cow::Borrowed(rgb.as_raw()), 3),
             other => (Cow::Owned(other.to_rgb8().into_raw()), 3),

@@ -38,7 +38,7 @@ use super::{
 };
 use domain::FileKind;
 use image::{imageops::FilterType, DynamicImage, GrayImage, ImageDecoder, Luma, Rgb, RgbImage};
-use std::io::Cursor;
+use std::{io::Cursor, sync::Arc};
 
 mod tiff;
 
@@ -69,8 +69,10 @@ pub struct PageImage {
     pub index: u32,
     /// The page, `ImageLuma8` (no colour) or `ImageRgb8`; every bbox of the result is in these
     /// pixels. The OCR pool accepts other variants (converted to RGB), but they are never
-    /// produced here.
-    pub image: DynamicImage,
+    /// produced here. Shared: a page is decoded once and every step that reads it (engines,
+    /// the stored page image, the vision model) holds the same pixels, so cloning a
+    /// `PageImage` never copies a 100-megapixel page (issue 14: memory bounded on purpose).
+    pub image: Arc<DynamicImage>,
     /// The resolution this image represents, in dots per inch (nominal when `dpi_source` is
     /// [`DpiSource::Assumed`]).
     pub dpi: u32,
@@ -103,7 +105,7 @@ pub fn render_page(
                 .map_err(InputError::from_pdf)?;
             Ok(PageImage {
                 index,
-                image: page.image,
+                image: Arc::new(page.image),
                 dpi: page.dpi,
                 dpi_source: DpiSource::Rendered,
             })
@@ -188,7 +190,7 @@ fn prepare(index: u32, image: DynamicImage, tagged_dpi: Option<f64>) -> PageImag
     };
     PageImage {
         index,
-        image,
+        image: Arc::new(image),
         dpi: rule.dpi,
         dpi_source: rule.source,
     }
