@@ -38,6 +38,9 @@ const ANNOTATIONS: &[&str] = &[
 pub fn for_generators(doc: &mut Value) {
     flatten_single_ref_all_of(doc);
     unsigned_minimums(doc);
+    json_bodies_are_objects(doc);
+    event_streams_by_event(doc);
+    constrain_fields(doc);
     declare_unsupported_media_type(doc);
     link_submit_to_the_job(doc);
     if let Some(schemas) = doc
@@ -63,10 +66,117 @@ fn unsigned_minimums(node: &mut Value) {
             if unsigned && !map.contains_key("minimum") {
                 map.insert("minimum".into(), Value::from(0));
             }
+            let largest = match map.get("format").and_then(Value::as_str) {
+                Some("uint64") => Some(Value::from(u64::MAX)),
+                Some("uint32") => Some(Value::from(u32::MAX)),
+                Some("uint16") => Some(Value::from(u16::MAX)),
+                Some("uint8") => Some(Value::from(u8::MAX)),
+                _ => None,
+            };
+            if let (true, Some(largest)) = (unsigned, largest) {
+                map.entry("maximum").or_insert(largest);
+            }
             map.values_mut().for_each(unsigned_minimums);
         }
         Value::Array(items) => items.iter_mut().for_each(unsigned_minimums),
         _ => {}
+    }
+}
+
+/// A JSON media type whose schema poem-openapi wrote as binary (a download in JSON format) is a
+/// JSON object, not a string.
+fn json_bodies_are_objects(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            for (media, content) in map.iter_mut() {
+                let binary = content.get("schema").is_some_and(|schema| {
+                    schema.get("type") == Some(&Value::from("string"))
+                        && schema.get("format") == Some(&Value::from("binary"))
+                });
+                if media.starts_with("application/json") && binary {
+                    content["schema"] = serde_json::json!({
+                        "type": "object",
+                        "description": "The JSON document of this format."
+                    });
+                }
+            }
+            map.values_mut().for_each(json_bodies_are_objects);
+        }
+        Value::Array(items) => items.iter_mut().for_each(json_bodies_are_objects),
+        _ => {}
+    }
+}
+
+/// `text/event-stream` is described event by event (what a reader of the stream validates),
+/// each event's `data` being one item of the original array schema, as JSON.
+fn event_streams_by_event(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if let Some(stream) = map.get_mut("text/event-stream") {
+                let item = stream
+                    .pointer("/schema/items/$ref")
+                    .and_then(Value::as_str)
+                    .map(|r| r.rsplit('/').next().unwrap_or(r).to_owned());
+                if let Some(item) = item {
+                    stream["schema"] = serde_json::json!({
+                        "type": "object",
+                        "description": format!("One server-sent event; its `data` is a {item} as JSON."),
+                        "required": ["data"],
+                        "properties": {
+                            "data": {"type": "string", "description": format!("A {item}, as JSON.")},
+                            "event": {"type": "string"},
+                            "id": {"type": "string", "description": "The event's sequence number (send it back as `Last-Event-ID` to resume)."},
+                            "retry": {"type": "integer", "minimum": 0}
+                        }
+                    });
+                }
+            }
+            map.values_mut().for_each(event_streams_by_event);
+        }
+        Value::Array(items) => items.iter_mut().for_each(event_streams_by_event),
+        _ => {}
+    }
+}
+
+/// What the server enforces on free-text fields and closed sets, said in the schema so clients
+/// and validators know before the server answers `400`.
+fn constrain_fields(doc: &mut Value) {
+    if let Some(message) = doc.pointer_mut("/components/schemas/ChatRequest/properties/message") {
+        if let Some(map) = message.as_object_mut() {
+            map.insert("minLength".into(), Value::from(1));
+            map.insert(
+                "maxLength".into(),
+                Value::from(domain::chat::MAX_QUESTION_CHARS as u64),
+            );
+            // Not only white space (the server trims the question).
+            map.insert("pattern".into(), Value::from("\\S"));
+        }
+    }
+    let form =
+        "/paths/~1api~1v1~1ocr~1/post/requestBody/content/multipart~1form-data/schema/properties";
+    let closed: [(&str, Vec<&str>); 3] = [
+        (
+            "tier",
+            domain::Tier::ALL.iter().map(|t| t.as_str()).collect(),
+        ),
+        (
+            "tool",
+            domain::Tool::ALL.iter().map(|t| t.as_str()).collect(),
+        ),
+        (
+            "engine",
+            domain::EngineChoice::ALL
+                .iter()
+                .map(|e| e.as_str())
+                .collect(),
+        ),
+    ];
+    if let Some(properties) = doc.pointer_mut(form).and_then(Value::as_object_mut) {
+        for (field, values) in closed {
+            if let Some(map) = properties.get_mut(field).and_then(Value::as_object_mut) {
+                map.insert("enum".into(), Value::from(values));
+            }
+        }
     }
 }
 

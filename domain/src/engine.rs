@@ -27,6 +27,13 @@ pub enum EngineChoice {
 }
 
 impl EngineChoice {
+    /// Every choice, as the API lists them.
+    pub const ALL: [EngineChoice; 3] = [
+        EngineChoice::Auto,
+        EngineChoice::Tesseract,
+        EngineChoice::PpOcr,
+    ];
+
     /// The wire name (`auto`, `tesseract`, `ppocr`).
     pub fn as_str(self) -> &'static str {
         match self {

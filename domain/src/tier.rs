@@ -16,6 +16,9 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// Every tier, as the API lists them.
+    pub const ALL: [Tier; 2] = [Tier::Cpu, Tier::Vlm];
+
     /// The wire name (`cpu`, `vlm`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -26,10 +26,54 @@ use storage::conversations::MessageView;
 #[derive(Debug, Clone, Object)]
 pub struct ChatRequest {
     /// The question (1 to 4000 characters).
-    pub message: String,
+    pub message: JsonString,
     /// The conversation to continue (from an earlier answer); omitted, a new one starts. Earlier
     /// turns of the conversation are part of what the model sees.
     pub conversation: Option<uuid::Uuid>,
+}
+
+/// A JSON string and nothing else. poem-openapi's `String` also takes a number or a boolean and
+/// turns it into text, which made `{"message": 5e16}` a question; a contract fuzzer found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonString(pub String);
+
+impl poem_openapi::types::Type for JsonString {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = String;
+    type RawElementValueType = String;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        String::name()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        String::schema_ref()
+    }
+
+    fn as_raw_value(&self) -> Option<&String> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        Box::new(std::iter::once(&self.0))
+    }
+}
+
+impl poem_openapi::types::ParseFromJSON for JsonString {
+    fn parse_from_json(value: Option<serde_json::Value>) -> poem_openapi::types::ParseResult<Self> {
+        match value {
+            Some(serde_json::Value::String(text)) => Ok(JsonString(text)),
+            other => Err(poem_openapi::types::ParseError::expected_type(
+                other.unwrap_or_default(),
+            )),
+        }
+    }
+}
+
+impl poem_openapi::types::ToJSON for JsonString {
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(serde_json::Value::String(self.0.clone()))
+    }
 }
 
 /// A verified citation: the snippet is verbatim text of the page.
@@ -312,7 +356,7 @@ impl ChatApi {
         body: Json<ChatRequest>,
     ) -> Result<Json<ChatResponse>, ApiError> {
         let (account, job) = Self::account_and_job(&state, &credentials, req, &uuid.0).await?;
-        let question = validate_question(&body.0.message)?;
+        let question = validate_question(&body.0.message.0)?;
         let (conversation, history) = match body.0.conversation {
             None => (ConversationId::new_v7(), Vec::new()),
             Some(id) => {
