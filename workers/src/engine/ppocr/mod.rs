@@ -616,8 +616,9 @@ mod tests {
         assert_eq!(" Float ".parse(), Ok(Precision::Float));
         assert_eq!("fp32".parse(), Ok(Precision::Float));
         assert!("fp16".parse::<Precision>().is_err());
-        assert_eq!(Precision::default().file(), INT8_RECOGNISER_MODEL);
-        assert_eq!(Precision::Float.file(), RECOGNISER_MODEL);
+        // Float by default: int8's accuracy depends on the machine's calibration.
+        assert_eq!(Precision::default().file(), RECOGNISER_MODEL);
+        assert_eq!(Precision::Int8.file(), INT8_RECOGNISER_MODEL);
     }
 
     #[test]
