@@ -181,9 +181,12 @@ pub enum Error {
     NotThisConversation(ConversationId),
 }
 
-/// Trims a question and checks its length: the only input rule of a chat request.
+/// Trims a question and checks its length: the only input rule of a chat request. NUL
+/// characters are dropped: no text means anything by them, and Postgres cannot store them (a
+/// contract fuzzer's question with `\u0000` in it was a 500).
 pub fn validate_question(raw: &str) -> Result<String, Error> {
-    let question = raw.trim();
+    let without_nul: String = raw.chars().filter(|c| *c != '\0').collect();
+    let question = without_nul.trim();
     if question.is_empty() {
         return Err(Error::EmptyQuestion);
     }
@@ -306,6 +309,8 @@ mod tests {
                 Ok("What is the total?".to_owned()),
             ),
             ("blank", " \n\t ", Err(Error::EmptyQuestion)),
+            ("NUL characters dropped", "a\0b?\0", Ok("ab?".to_owned())),
+            ("only NUL", "\0 \0", Err(Error::EmptyQuestion)),
             (
                 "too long",
                 &"x".repeat(MAX_QUESTION_CHARS + 1),
