@@ -56,18 +56,19 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Resolves who is calling (401 for a bad token), with this server's trusted proxies.
+    /// Who is calling (401 for a bad token), with this server's trusted proxies: as the gate
+    /// resolved it before the body was read, or resolved now for a request that bypassed it.
+    /// `_credentials` is the handlers' OpenAPI security declaration; the token is read from the
+    /// request by the one rule in [`crate::auth::Caller::from_request`].
     pub async fn caller(
         &self,
-        credentials: &crate::auth::Credentials,
+        _credentials: &crate::auth::Credentials,
         req: &poem::Request,
     ) -> Result<crate::auth::Caller, ApiError> {
-        // Resolved before the body was read (see `gate`).
         if let Some(caller) = req.extensions().get::<crate::auth::Caller>() {
             return Ok(caller.clone());
         }
-        crate::auth::Caller::resolve(&self.store, credentials, req, &self.config.trusted_proxies)
-            .await
+        crate::auth::Caller::from_request(&self.store, req, &self.config.trusted_proxies).await
     }
 
     /// Removes what lives outside the event store once a job is erased (the search index, once

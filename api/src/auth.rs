@@ -47,43 +47,10 @@ pub enum Caller {
 }
 
 impl Caller {
-    /// Resolves credentials: a present but unknown/revoked token (or an Authorization header
-    /// that is not a bearer token) is `401`, never silently anonymous.
-    pub async fn resolve(
-        store: &Store,
-        credentials: &Credentials,
-        req: &Request,
-        trusted_proxies: &[IpRange],
-    ) -> Result<Caller, ApiError> {
-        let token = match credentials {
-            Credentials::Bearer(BearerToken(b)) => Some(b.token.as_str()),
-            Credentials::Query(QueryToken(k)) => Some(k.key.as_str()),
-            Credentials::Anonymous => {
-                if req
-                    .headers()
-                    .contains_key(poem::http::header::AUTHORIZATION)
-                {
-                    return Err(ApiError::unauthorized(
-                        "unsupported Authorization header: use 'Bearer <token>'",
-                    ));
-                }
-                None
-            }
-        };
-        match token {
-            Some(token) => match store.authenticate(token).await? {
-                Some(account) => Ok(Caller::Account(account.id, account.plan)),
-                None => Err(ApiError::unauthorized("invalid or revoked API token")),
-            },
-            None => Ok(Caller::Anonymous {
-                ip: client_ip(req, trusted_proxies),
-            }),
-        }
-    }
-
     /// Resolves the caller from the request itself, before its body is read (see `gate`): the
-    /// token of `Authorization: Bearer <token>` (scheme in any case) or of `?api_token=`, with
-    /// the same rules as [`Caller::resolve`].
+    /// token of `Authorization: Bearer <token>` (scheme in any case) or of `?api_token=`. A
+    /// present but unknown or revoked token (or an Authorization header that is not a bearer
+    /// token) is `401`, never silently anonymous.
     pub async fn from_request(
         store: &Store,
         req: &Request,

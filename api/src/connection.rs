@@ -154,6 +154,17 @@ impl<T> GuardedIo<T> {
     }
 }
 
+impl<T> GuardedIo<T> {
+    /// Bytes the server wrote count as activity: the idle deadline starts again.
+    fn wrote(&self, written: &Poll<io::Result<usize>>) {
+        if matches!(written, Poll::Ready(Ok(n)) if *n > 0) {
+            self.connection
+                .idle_since_ms
+                .store(self.connections.now_ms(), Ordering::Release);
+        }
+    }
+}
+
 impl<T> Drop for GuardedIo<T> {
     fn drop(&mut self) {
         if let (Some(peer), Ok(mut open)) = (self.peer, self.connections.open.lock()) {
@@ -191,11 +202,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let written = Pin::new(&mut this.inner).poll_write(cx, buf);
-        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
-            this.connection
-                .idle_since_ms
-                .store(this.connections.now_ms(), Ordering::Release);
-        }
+        this.wrote(&written);
         written
     }
 
@@ -214,11 +221,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
-            this.connection
-                .idle_since_ms
-                .store(this.connections.now_ms(), Ordering::Release);
-        }
+        this.wrote(&written);
         written
     }
 
