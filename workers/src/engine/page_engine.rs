@@ -143,9 +143,24 @@ impl Engines {
         &mut self.tesseract
     }
 
-    /// Releases every engine.
+    /// Releases every engine, then hands what they held back to the system.
     pub fn release(&mut self) {
         self.tesseract.release();
         self.ppocr.release();
+        return_freed_native_memory();
+    }
+}
+
+/// Returns memory freed by native code to the system.
+///
+/// Tesseract, ONNX Runtime and pdfium allocate with glibc's malloc (only Rust code uses
+/// mimalloc), and glibc keeps freed pages in its arenas, one per thread that allocated: after
+/// the engines of both pool threads were dropped, an idle server still held 417 MB. Trimming
+/// every arena once all engines of a thread are gone gives them back.
+pub(crate) fn return_freed_native_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only walks glibc's own free lists; it is safe from any thread.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

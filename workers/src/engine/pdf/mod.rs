@@ -459,39 +459,131 @@ pub(crate) fn render(
             page.height().value
         ),
     })?;
-    // pdfium leaves image objects out of 8-bit grey bitmaps (only text and paths are drawn),
-    // so it renders 24-bit BGR into a buffer we own (no copy on the way out) and the page is
-    // reduced to grey here when it has no colour.
-    let (width, height) = (size.width as usize, size.height as usize);
-    let stride = (width * 3).div_ceil(4) * 4;
-    let mut buffer = vec![0u8; stride * height];
-    {
-        let mut bitmap = PdfBitmap::from_bytes(
-            size.width as i32,
-            size.height as i32,
-            PdfBitmapFormat::BGR,
-            &mut buffer,
-        )
-        .map_err(render_error)?;
-        let config = PdfRenderConfig::new()
-            .set_target_size(size.width as i32, size.height as i32)
-            .set_format(PdfBitmapFormat::BGR)
-            .set_reverse_byte_order(false)
-            .render_annotations(true)
-            .render_form_data(true);
-        page.render_into_bitmap_with_config(&mut bitmap, &config)
-            .map_err(render_error)?;
+    let pixels = u64::from(size.width) * u64::from(size.height);
+    let image = if pixels > STRIPS_ABOVE_PIXELS {
+        render_in_strips(page, size, STRIP_BYTES).map_err(render_error)?
+    } else {
+        let mut buffer = Vec::new();
+        let stride = render_rows(page, size, 0, size.height, &mut buffer).map_err(render_error)?;
+        image_from_bgr(&buffer, size.width, size.height, stride)
     }
-    let image = image_from_bgr(&buffer, size.width, size.height, stride).ok_or_else(|| {
-        PdfError::Render {
-            index,
-            detail: "pdfium returned a bitmap of unexpected size".into(),
-        }
+    .ok_or_else(|| PdfError::Render {
+        index,
+        detail: "pdfium returned a bitmap of unexpected size".into(),
     })?;
     Ok(RenderedPage {
         image,
         dpi: size.dpi,
     })
+}
+
+/// Pages of more pixels than this are rendered in strips ([`render_in_strips`]); an A4 page at
+/// 300 dpi (8.7 MP) and anything smaller is rendered whole.
+const STRIPS_ABOVE_PIXELS: u64 = 16_000_000;
+
+/// The size of one strip's bitmap: a few strips per 100-megapixel page.
+const STRIP_BYTES: usize = 32 << 20;
+
+/// The pixels of a colour-decision thumbnail ([`render_in_strips`]).
+const THUMBNAIL_PIXELS: f64 = 1_000_000.0;
+
+/// Renders rows `top..top + rows` of the page drawn at `size` into `buffer` as 24-bit BGR rows
+/// padded to 4 bytes, and returns the row stride.
+///
+/// pdfium leaves image objects out of 8-bit grey bitmaps (only text and paths are drawn), so it
+/// renders BGR into a buffer we own (no copy on the way out) and the page is reduced to grey
+/// afterwards when it has no colour.
+fn render_rows(
+    page: &PdfPage<'_>,
+    size: FittedSize,
+    top: u32,
+    rows: u32,
+    buffer: &mut Vec<u8>,
+) -> Result<usize, PdfiumError> {
+    let stride = (size.width as usize * 3).div_ceil(4) * 4;
+    buffer.clear();
+    buffer.resize(stride * rows as usize, 0);
+    let mut bitmap =
+        PdfBitmap::from_bytes(size.width as i32, rows as i32, PdfBitmapFormat::BGR, buffer)?;
+    // The page is drawn at its full size with its top `top` rows above the bitmap: pdfium
+    // clips to the bitmap, so only these rows are rasterised.
+    let config = PdfRenderConfig::new()
+        .set_target_size(size.width as i32, size.height as i32)
+        .set_format(PdfBitmapFormat::BGR)
+        .set_reverse_byte_order(false)
+        .render_annotations(true)
+        .render_form_data(true)
+        .set_origin(0, -(top as i32));
+    page.render_into_bitmap_with_config(&mut bitmap, &config)?;
+    Ok(stride)
+}
+
+/// Renders a large page strip by strip straight into its final image, so the only full-size
+/// buffer alive is the page itself (issue 14: memory bounded on purpose). Rendered whole, a
+/// 100-megapixel page needed its 300 MB BGR bitmap plus the grey or RGB copy made from it (up
+/// to 600 MB); in strips it needs the final image plus one 32 MB strip.
+///
+/// Grey or colour is decided first, on a thumbnail of about a megapixel rendered by pdfium, by
+/// the same rule as a whole page ([`image_from_bgr`]): the colour share it samples is the same
+/// at any scale. Each strip is then converted as a whole page would be, so the page comes out
+/// as [`render_rows`] of the whole page would give it.
+fn render_in_strips(
+    page: &PdfPage<'_>,
+    size: FittedSize,
+    strip_bytes: usize,
+) -> Result<Option<DynamicImage>, PdfiumError> {
+    let (width, height) = (size.width, size.height);
+    let scale = (THUMBNAIL_PIXELS / (f64::from(width) * f64::from(height))).sqrt();
+    let thumbnail = FittedSize {
+        width: ((f64::from(width) * scale).round() as u32).max(1),
+        height: ((f64::from(height) * scale).round() as u32).max(1),
+        dpi: size.dpi,
+    };
+    let mut buffer = Vec::new();
+    let stride = render_rows(page, thumbnail, 0, thumbnail.height, &mut buffer)?;
+    let coloured = matches!(
+        image_from_bgr(&buffer, thumbnail.width, thumbnail.height, stride),
+        Some(DynamicImage::ImageRgb8(_))
+    );
+    let channels = if coloured { 3 } else { 1 };
+    let row_bytes = width as usize * channels;
+    let mut pixels = vec![0u8; row_bytes * height as usize];
+    let stride = (width as usize * 3).div_ceil(4) * 4;
+    let strip_rows = (strip_bytes / stride).clamp(1, height as usize) as u32;
+    let mut top = 0;
+    while top < height {
+        let rows = strip_rows.min(height - top);
+        render_rows(page, size, top, rows, &mut buffer)?;
+        let strip = &mut pixels[top as usize * row_bytes..(top + rows) as usize * row_bytes];
+        for (target, source) in strip
+            .chunks_exact_mut(row_bytes)
+            .zip(buffer.chunks_exact(stride))
+        {
+            let source = &source[..width as usize * 3];
+            if coloured {
+                for (to, bgr) in target.chunks_exact_mut(3).zip(source.chunks_exact(3)) {
+                    to.copy_from_slice(&[bgr[2], bgr[1], bgr[0]]);
+                }
+            } else {
+                for (to, bgr) in target.iter_mut().zip(source.chunks_exact(3)) {
+                    *to = luma([bgr[2], bgr[1], bgr[0]]);
+                }
+            }
+        }
+        top += rows;
+    }
+    Ok(if coloured {
+        RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8)
+    } else {
+        GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8)
+    })
+}
+
+/// The grey of one RGB pixel, as the `image` crate computes it (`to_luma8`), so a page rendered
+/// in strips has the grey a page rendered whole has.
+fn luma(rgb: [u8; 3]) -> u8 {
+    use image::Pixel;
+    image::Rgb(rgb).to_luma().0[0]
 }
 
 /// A rendered size: pixels and the whole-number dpi that produced them.
@@ -614,6 +706,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::GenericImageView;
 
     #[test]
     fn a4_renders_at_the_target_dpi() {
@@ -658,5 +751,129 @@ mod tests {
         let noise = [7, 8, 9, 0, 9, 9, 9, 0];
         let image = image_from_bgr(&noise, 1, 2, 4).unwrap();
         assert!(matches!(image, DynamicImage::ImageLuma8(_)));
+    }
+
+    /// The process's pdfium (`OCRCHAT_PDFIUM_LIB`, else where `scripts/deps.sh` puts it).
+    fn engine() -> PdfEngine {
+        let path = std::env::var_os("OCRCHAT_PDFIUM_LIB")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                let home = std::env::var_os("HOME").unwrap_or_default();
+                Path::new(&home).join(".cache/ocrchat/pdfium-5.15.2/libpdfium.so")
+            });
+        PdfEngine::load(&path).unwrap_or_else(|e| panic!("pdfium from {}: {e}", path.display()))
+    }
+
+    /// A one-page PDF made by pdfium: black text and grey rules, plus a red band and a blue
+    /// box when `colour`.
+    fn drawn_pdf(engine: &PdfEngine, colour: bool) -> Vec<u8> {
+        use pdfium_render::prelude::{PdfColor, PdfPageObjectsCommon, PdfPagePaperSize, PdfPoints};
+        engine
+            .run(move |documents| {
+                let fail = |e: PdfiumError| PdfError::Unreadable(one_line(&e));
+                let mut document = documents.pdfium.create_new_pdf().map_err(fail)?;
+                let font = document.fonts_mut().helvetica();
+                let mut page = document
+                    .pages_mut()
+                    .create_page_at_end(PdfPagePaperSize::a4())
+                    .map_err(fail)?;
+                let objects = page.objects_mut();
+                for line in 0..40 {
+                    let y = PdfPoints::new(800.0 - line as f32 * 19.0);
+                    objects
+                        .create_text_object(
+                            PdfPoints::new(40.0),
+                            y,
+                            "Strips must join without a seam: 0123456789 ÄÖÜ",
+                            font,
+                            PdfPoints::new(11.0 + (line % 5) as f32),
+                        )
+                        .map_err(fail)?;
+                }
+                let grey = PdfColor::new(90, 90, 90, 255);
+                for rule in 0..12 {
+                    let y = PdfPoints::new(30.0 + rule as f32 * 61.3);
+                    objects
+                        .create_path_object_line(
+                            PdfPoints::new(30.0),
+                            y,
+                            PdfPoints::new(560.0),
+                            y,
+                            grey,
+                            PdfPoints::new(0.7),
+                        )
+                        .map_err(fail)?;
+                }
+                if colour {
+                    let red = PdfColor::new(210, 30, 30, 255);
+                    let blue = PdfColor::new(20, 60, 200, 255);
+                    for (colour, y) in [(red, 100.0), (blue, 400.0)] {
+                        objects
+                            .create_path_object_rect(
+                                pdfium_render::prelude::PdfRect::new_from_values(
+                                    y,
+                                    20.0,
+                                    y + 150.0,
+                                    575.0,
+                                ),
+                                None,
+                                None,
+                                Some(colour),
+                            )
+                            .map_err(fail)?;
+                    }
+                }
+                document.save_to_bytes().map_err(fail)
+            })
+            .expect("a drawn pdf")
+    }
+
+    #[test]
+    fn a_page_rendered_in_strips_is_the_page_rendered_whole() {
+        let engine = engine();
+        for colour in [false, true] {
+            let bytes = drawn_pdf(&engine, colour);
+            let (whole, strips) = engine
+                .with_document(&bytes, |document| {
+                    let page = load_page(document, 0)?;
+                    let fail = |e: PdfiumError| PdfError::Render {
+                        index: 0,
+                        detail: one_line(&e),
+                    };
+                    let size = fit_page(
+                        page.width().value,
+                        page.height().value,
+                        200,
+                        u64::MAX,
+                        30_000,
+                    )
+                    .expect("a size");
+                    let mut buffer = Vec::new();
+                    let stride =
+                        render_rows(&page, size, 0, size.height, &mut buffer).map_err(fail)?;
+                    let whole = image_from_bgr(&buffer, size.width, size.height, stride);
+                    // About 17 strips, the last one shorter.
+                    let strips = render_in_strips(&page, size, 1 << 20).map_err(fail)?;
+                    Ok((whole.expect("whole"), strips.expect("strips")))
+                })
+                .expect("rendered");
+            assert_eq!(
+                matches!(whole, DynamicImage::ImageRgb8(_)),
+                colour,
+                "the whole page's colour"
+            );
+            assert_eq!(whole.color(), strips.color(), "grey or colour alike");
+            assert_eq!(whole.dimensions(), strips.dimensions());
+            let (a, b) = (whole.as_bytes(), strips.as_bytes());
+            let differing = a.iter().zip(b).filter(|(x, y)| x != y).count();
+            assert_eq!(
+                differing,
+                0,
+                "{differing} of {} bytes differ (colour {colour})",
+                a.len()
+            );
+            let ink = whole.to_luma8().pixels().filter(|p| p.0[0] < 128).count();
+            assert!(ink > 10_000, "the page has text ({ink} dark pixels)");
+        }
     }
 }
