@@ -5,7 +5,7 @@ use crate::{
     error::{json_errors, ApiError},
     routes::{
         account::AccountApi, chat::ChatApi, download::DownloadApi, events::EventsApi,
-        health::HealthApi, languages::LanguagesApi, ocr::OcrApi, tools::ToolsApi,
+        health::HealthApi, languages::LanguagesApi, ocr::OcrApi, pages::PagesApi, tools::ToolsApi,
     },
 };
 use anyhow::Context;
@@ -141,6 +141,7 @@ impl Running {
 /// Every endpoint group of the service, in the order the OpenAPI document lists them.
 pub type Apis = (
     OcrApi,
+    PagesApi,
     DownloadApi,
     EventsApi,
     ChatApi,
@@ -156,6 +157,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             OcrApi,
+            PagesApi,
             DownloadApi,
             EventsApi,
             ChatApi,
@@ -346,6 +348,7 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
     let mut addr = None;
     if roles.api {
         let spec = openapi_json();
+        let web = crate::web::Page::new(&config);
         let connections = crate::connection::Connections::new();
         let app = Route::new()
             .nest("/", openapi_service())
@@ -358,6 +361,8 @@ pub async fn start(config: Config, roles: Roles) -> anyhow::Result<Running> {
                 }),
             )
             .nest("/docs", swagger_ui())
+            // The web page at `/` (its assets under `/app/`); Swagger UI stays at `/docs`.
+            .with(web)
             .with(crate::gate::Gate)
             .with(NormalizePath::new(TrailingSlash::Trim))
             .with(crate::request_log::RequestLog)

@@ -167,7 +167,8 @@ impl From<domain::Error> for ApiError {
             | domain::Error::UnknownTool(_)
             | domain::Error::UnknownEngine(_)
             | domain::Error::EngineNotInstalled(_)
-            | domain::Error::EngineCannotRead { .. } => ApiError::bad_request(err.to_string()),
+            | domain::Error::EngineCannotRead { .. }
+            | domain::Error::InvalidCursor(_) => ApiError::bad_request(err.to_string()),
             domain::Error::JobErased(_) => ApiError::job_not_found(),
             domain::Error::JobFinished(_)
             | domain::Error::NotSubmitted(_)

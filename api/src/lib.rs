@@ -22,6 +22,7 @@ pub mod routes;
 pub mod spec_shape;
 pub mod views;
 pub mod wait;
+pub mod web;
 
 pub use app::{start, Roles, Running};
 pub use config::Config;

@@ -60,6 +60,9 @@ pub enum Error {
         /// That language's script.
         script: String,
     },
+    /// A job listing cursor that no listing produced (changed or invented by the client).
+    #[error("invalid cursor '{0}': pass back the next_cursor of the previous page")]
+    InvalidCursor(String),
 }
 
 /// Result alias for rule checks.

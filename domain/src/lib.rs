@@ -24,6 +24,7 @@ pub mod file_kind;
 pub mod ids;
 pub mod job;
 pub mod language;
+pub mod listing;
 pub mod markdown;
 pub mod page;
 pub mod pdf_page;

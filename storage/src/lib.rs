@@ -19,6 +19,7 @@ mod erasure;
 mod error;
 pub mod event_store;
 pub mod idempotency;
+pub mod listing;
 pub mod notify;
 pub mod page_images;
 pub mod projection;

@@ -6,8 +6,10 @@ pub mod chat;
 pub mod download;
 pub mod events;
 pub mod health;
+pub mod jobs;
 pub mod languages;
 pub mod ocr;
+pub mod pages;
 pub mod tools;
 
 /// Groups endpoints in the OpenAPI document and Swagger UI.

@@ -14,7 +14,7 @@ use domain::{
 };
 use poem::{web::Data, Request};
 use poem_openapi::{
-    param::{Header, Path},
+    param::{Header, Path, Query},
     payload::Json,
     types::multipart::Upload,
     Multipart, OpenApi,
@@ -141,6 +141,32 @@ impl OcrApi {
             wait::until_final(&state.store, receiver, job, state.config.limits.inline_wait).await?;
         }
         job_response(&state, job).await
+    }
+
+    /// Lists the caller's jobs, newest first, `limit` at a time (default 20, at most 100):
+    /// status, file name, pages and times. Pass `next_cursor` back as `cursor` for the next
+    /// page; it is absent on the last. Needs an account token (`401` anonymously); only the
+    /// account's own jobs are listed, erased ones never.
+    #[oai(
+        path = "/api/v1/ocr/",
+        method = "get",
+        tag = "ApiTags::Ocr",
+        operation_id = "list_jobs"
+    )]
+    async fn list(
+        &self,
+        req: &Request,
+        state: Data<&Arc<AppState>>,
+        credentials: Credentials,
+        /// Jobs per page, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
+        /// `next_cursor` of the previous page; absent for the newest jobs.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<super::jobs::JobListObject>, ApiError> {
+        let caller = state.caller(&credentials, req).await?;
+        let list = super::jobs::list(&state, &caller, limit.0, cursor.0.as_deref()).await?;
+        Ok(Json(list))
     }
 
     /// Returns a job: poll until `status` is `done` or `failed`.
