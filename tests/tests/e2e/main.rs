@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod chat;
+mod clients;
 mod contract;
 mod engines;
 mod errors;
@@ -21,4 +22,5 @@ mod speed;
 mod support;
 mod tools;
 mod vlm;
+mod web;
 mod webhooks;
