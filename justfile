@@ -22,13 +22,13 @@ deps:
 # Run the service (API + workers) on $OCRCHAT_ADDR (default 127.0.0.1:8080); Swagger UI at /docs.
 # Without OCRCHAT_LLM_BASE_URL, a local llama-server answers chat (scripts/with-llm.sh).
 run: deps
-    scripts/deps.sh llama models model-qwen ppocr embeddings
+    scripts/deps.sh ppocr embeddings llama model-qwen
     cargo build --release -p api
     scripts/with-llm.sh "$CARGO_TARGET_DIR/release/ocrchat" serve
 
 # Run the whole test suite against the real stack (Postgres, Redis, Tesseract, pdfium).
 test: deps
-    scripts/deps.sh llama models ppocr embeddings schemathesis browser clients
+    scripts/deps.sh system-test ppocr ppocr-int8 embeddings llama models schemathesis browser clients
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo test --workspace --no-fail-fast -- --test-threads "${OCRCHAT_TEST_THREADS:-4}"
 
 # Formatting and lints, as CI expects them.
@@ -51,7 +51,7 @@ clients:
 
 # Benchmarks: ocrchat's engines against the reference tools, printed side by side.
 bench: deps && bench-service bench-chat
-    scripts/deps.sh embeddings
+    scripts/deps.sh system-test ppocr ppocr-int8 embeddings
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p workers --bench ocr
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p search --bench retrieval
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p search --bench recall
@@ -87,17 +87,17 @@ bench-chat *ARGS: deps
 # lost, no 5xx". Arguments go to bench/load.py: --seconds 120 --pollers 100 --field engine=tesseract.
 [positional-arguments]
 bench-load *ARGS: deps
-    scripts/deps.sh ppocr embeddings
+    scripts/deps.sh system-test ppocr embeddings
     cargo build --release -p api
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" python3 bench/load.py --binary "$CARGO_TARGET_DIR/release/ocrchat" "$@"
 
 # Memory on purpose (issue 14, item 6): the corpus's bad/ files, a generated PNG just under the
 # page-pixel limit and a PDF with one 200 x 200 inch page, one after another; prints the server's
-# peak RSS per input and overall and its idle RSS 10 s after the last job, beside the goals
+# peak RSS per input and overall and its idle RSS 30 s after the last job, beside the goals
 # (< 1 GB peak, < 300 MB idle). Arguments go to bench/memory.py: --only png,pdf --png-colour gray.
 [positional-arguments]
 bench-memory *ARGS: deps
-    scripts/deps.sh ppocr
+    scripts/deps.sh system-test ppocr
     cargo build --release -p api
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" python3 bench/memory.py --binary "$CARGO_TARGET_DIR/release/ocrchat" "$@"
 

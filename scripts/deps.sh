@@ -2,7 +2,9 @@
 # Installs what ocrchat needs on a Debian machine, idempotently: each step checks first and
 # does nothing when its piece is already there. Called by `just run`, `just test` and `.ci/run`.
 #
-#   scripts/deps.sh system     Debian packages (Tesseract + every language pack, clang, poppler, ...)
+#   scripts/deps.sh system     Debian packages the service needs (Tesseract + every language
+#                              pack, clang, fonts)
+#   scripts/deps.sh system-test  Debian packages only the tests need (LibreOffice, poppler, xmllint)
 #   scripts/deps.sh services   Postgres and Redis: installed if missing, started if stopped
 #   scripts/deps.sh pdfium     libpdfium.so from the pypdfium2 wheel (Debian has no pdfium)
 #   scripts/deps.sh tesseract  libtesseract 5.3.0 (Debian's own source and version) built without
@@ -15,7 +17,8 @@
 #                              sha256-checked, for hybrid chat retrieval
 #   scripts/deps.sh ppocr      PP-OCRv6 ONNX models (rapidocr wheel) and libonnxruntime.so
 #                              (onnxruntime wheel), sha256-checked
-#                              (and quantises its recogniser to int8 once, in a venv of its own)
+#   scripts/deps.sh ppocr-int8 the int8 PP-OCRv6 recogniser, quantised once in a venv of its own
+#                              (tests and benchmarks; the service reads with the float one)
 #   scripts/deps.sh schemathesis  the contract fuzzer the test suite runs against the live
 #                              server (schemathesis from PyPI, pinned, in a venv of its own)
 #   scripts/deps.sh browser    Debian's chromium and playwright-core (npm, pinned by
@@ -81,12 +84,18 @@ apt_install() {
 
 pip_bin() { command -v pip3 || command -v pip || { apt_install python3-pip; command -v pip3; }; }
 
+# What building and running the service needs (`just run`).
 system() {
   apt_install ca-certificates curl unzip python3 python3-pip build-essential pkg-config clang libclang-dev \
     libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-osd tesseract-ocr-all \
-    poppler-utils libxml2-utils fonts-dejavu-core fonts-noto-core fonts-noto-cjk \
-    libreoffice-writer-nogui
+    fonts-dejavu-core fonts-noto-core fonts-noto-cjk
   command -v cargo >/dev/null || { log "cargo is missing: install Rust from https://rustup.rs"; exit 1; }
+}
+
+# What only the test suite needs on top: poppler and LibreOffice open the exports as users'
+# tools would, xmllint checks hOCR and ALTO (`just test`; LibreOffice alone is ~400 MB).
+system_test() {
+  apt_install poppler-utils libxml2-utils libreoffice-writer-nogui
 }
 
 services() {
@@ -180,7 +189,11 @@ llama() {
   cmake -S "$src" -B "$tmp/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DLLAMA_CURL=OFF \
     -DLLAMA_OPENSSL=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
     -DBUILD_SHARED_LIBS=OFF >/dev/null
-  cmake --build "$tmp/build" --target llama-server -j"$(nproc)" >/dev/null
+  # cmake prints "[ 42%] Building ..." per file: show every tenth percent, so a first run is
+  # seen to move (about 8 minutes on 2 idle cores).
+  cmake --build "$tmp/build" --target llama-server -j"$(nproc)" 2>&1 \
+    | awk '/^\[ *[0-9]+%\]/ { p = int(substr($0, 2, 3) / 10) * 10; if (p > shown) { shown = p;
+        printf "[deps] llama-server: %d%% built\n", p > "/dev/stderr"; fflush("/dev/stderr") } }'
   mkdir -p "$dir"
   cp "$tmp/build/bin/llama-server" "$dir/llama-server.part"
   mv "$dir/llama-server.part" "$dir/llama-server"
@@ -315,17 +328,6 @@ ppocr() {
     touch "$dir/.verified"
     rm -rf "$tmp"
   fi
-  if [ ! -f "$dir/$PPOCR_INT8_RECOGNISER" ]; then
-    # The int8 recogniser is made here, not downloaded: see scripts/quantise_recogniser.py.
-    local venv="$CACHE/quantise-venv"
-    log "quantising the PP-OCRv6 recogniser to int8 (once, about a minute; Python only here)"
-    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv" \
-      || { apt_install python3-venv; python3 -m venv "$venv"; }
-    "$venv/bin/pip" install -q --disable-pip-version-check $QUANTISE_PACKAGES
-    "$venv/bin/python" "$(dirname "${BASH_SOURCE[0]}")/quantise_recogniser.py" \
-      "$dir/PP-OCRv6_rec_small.onnx" "$dir/$PPOCR_INT8_RECOGNISER.part"
-    mv "$dir/$PPOCR_INT8_RECOGNISER.part" "$dir/$PPOCR_INT8_RECOGNISER"
-  fi
   if [ ! -f "$ort/libonnxruntime.so" ]; then
     log "fetching libonnxruntime from onnxruntime==$ONNXRUNTIME_VERSION"
     local tmp; tmp=$(mktemp -d)
@@ -339,6 +341,23 @@ ppocr() {
     mv "$ort/libonnxruntime.so.part" "$ort/libonnxruntime.so"
     rm -rf "$tmp"
   fi
+}
+
+# The int8 recogniser (`OCRCHAT_PPOCR_RECOGNISER=int8`; the service's default is the float
+# one): made here, not downloaded, see scripts/quantise_recogniser.py. Only the tests and the
+# benchmarks need it.
+ppocr_int8() {
+  ppocr
+  local dir="$CACHE/ppocr-$RAPIDOCR_VERSION"
+  [ -f "$dir/$PPOCR_INT8_RECOGNISER" ] && return 0
+  local venv="$CACHE/quantise-venv"
+  log "quantising the PP-OCRv6 recogniser to int8 (once, about a minute; Python only here)"
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv" \
+    || { apt_install python3-venv; python3 -m venv "$venv"; }
+  "$venv/bin/pip" install -q --disable-pip-version-check $QUANTISE_PACKAGES
+  "$venv/bin/python" "$(dirname "${BASH_SOURCE[0]}")/quantise_recogniser.py" \
+    "$dir/PP-OCRv6_rec_small.onnx" "$dir/$PPOCR_INT8_RECOGNISER.part"
+  mv "$dir/$PPOCR_INT8_RECOGNISER.part" "$dir/$PPOCR_INT8_RECOGNISER"
 }
 
 # The browser test of the web page (tests/tests/e2e/web/): Debian's chromium, driven by
@@ -388,8 +407,11 @@ corpus_dir() {
 }
 
 for step in "$@"; do
+  started=$SECONDS
   case "$step" in
     system) system ;;
+    system-test) system_test ;;
+    ppocr-int8) ppocr_int8 ;;
     services) services ;;
     pdfium) pdfium ;;
     tesseract) tesseract ;;
@@ -404,7 +426,9 @@ for step in "$@"; do
     model-coder15) model_coder15 ;;
     env) env_vars ;;
     corpus) corpus_dir ;;
-    all) system; services; pdfium; tesseract; llama; models; ppocr; embeddings ;;
+    all) system; system_test; services; pdfium; tesseract; llama; models; ppocr; ppocr_int8; embeddings ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
+  # A step that had work to do says how long it took; one already done says nothing.
+  if [ $((SECONDS - started)) -ge 5 ]; then log "$step: ready after $((SECONDS - started)) s"; fi
 done
