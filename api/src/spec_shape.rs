@@ -177,6 +177,28 @@ fn constrain_fields(doc: &mut Value) {
                 map.insert("enum".into(), Value::from(values));
             }
         }
+        let patterns = [
+            ("language", domain::language::request_pattern()),
+            ("translate_to", domain::language::translate_target_pattern()),
+        ];
+        for (field, pattern) in patterns {
+            if let Some(map) = properties.get_mut(field).and_then(Value::as_object_mut) {
+                map.insert("pattern".into(), Value::from(pattern));
+            }
+        }
+    }
+    let cursor = doc
+        .pointer_mut("/paths/~1api~1v1~1ocr~1/get/parameters")
+        .and_then(Value::as_array_mut)
+        .and_then(|params| params.iter_mut().find(|p| p["name"] == "cursor"));
+    if let Some(schema) = cursor
+        .and_then(|p| p.get_mut("schema"))
+        .and_then(Value::as_object_mut)
+    {
+        schema.insert(
+            "pattern".into(),
+            Value::from(domain::listing::JobCursor::PATTERN),
+        );
     }
 }
 

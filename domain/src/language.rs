@@ -210,6 +210,48 @@ pub fn lookup(code: &str) -> Option<&'static Language> {
     })
 }
 
+/// Every spelling [`lookup`] accepts for one language, as a caller would write it: the
+/// Tesseract name and each alias, in both `_` and `-` forms (lower-case aliases; lookup also
+/// takes other cases, which the pattern leaves out).
+fn spellings(lang: &Language) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(lang.tesseract)
+        .chain(lang.aliases.iter().copied())
+        .flat_map(|code| {
+            [
+                code.to_owned(),
+                code.replace('_', "-"),
+                code.replace('-', "_"),
+            ]
+        })
+}
+
+/// The languages a `translate_to` may name: languages, not script models (`Latin`, `Cyrillic`).
+pub fn is_script_model(lang: &Language) -> bool {
+    lang.tesseract.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// One code of `languages` as a regular-expression alternation, longest spelling first.
+fn alternation<'a>(languages: impl Iterator<Item = &'a Language>) -> String {
+    let mut codes: Vec<String> = languages.flat_map(spellings).collect();
+    codes.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    codes.dedup();
+    codes.join("|")
+}
+
+/// The pattern (ECMA-262, as OpenAPI uses) of a `language` field [`LanguageSpec::parse`]
+/// accepts: empty or `auto`, or known codes joined by `+` or `,`. Said in the OpenAPI
+/// document so clients and validators know the codes before the server answers `400`.
+pub fn request_pattern() -> String {
+    let code = alternation(LANGUAGES.iter());
+    format!("^(?:|auto|(?:{code})(?:[+,](?:{code}))*)$")
+}
+
+/// The pattern of a `translate_to` field: one language code (no script models).
+pub fn translate_target_pattern() -> String {
+    let code = alternation(LANGUAGES.iter().filter(|l| !is_script_model(l)));
+    format!("^(?:{code})$")
+}
+
 /// What the caller asked for: automatic detection, or one or more named languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case", tag = "mode", content = "tesseract")]
@@ -293,6 +335,39 @@ mod tests {
                 "input {input}"
             );
         }
+    }
+
+    #[test]
+    fn every_spelling_in_the_patterns_is_accepted_and_only_languages_are_targets() {
+        // The patterns are alternations of spellings: each must parse, and translate targets
+        // must name languages, not script models.
+        let pattern = request_pattern();
+        let codes = pattern
+            .trim_start_matches("^(?:|auto|(?:")
+            .split(")(?:[+,]")
+            .next()
+            .unwrap();
+        let codes: Vec<&str> = codes.split('|').collect();
+        assert!(codes.len() >= LANGUAGES.len(), "{} codes", codes.len());
+        for code in &codes {
+            assert!(
+                matches!(LanguageSpec::parse(code), Ok(LanguageSpec::Named(_))),
+                "{code}"
+            );
+        }
+        assert!(codes.contains(&"chi-sim") && codes.contains(&"zh-cn") && codes.contains(&"Latin"));
+        let targets = translate_target_pattern();
+        let targets: Vec<&str> = targets
+            .trim_start_matches("^(?:")
+            .trim_end_matches(")$")
+            .split('|')
+            .collect();
+        assert!(targets.contains(&"en") && targets.contains(&"deu"));
+        for code in &targets {
+            let lang = lookup(code).unwrap_or_else(|| panic!("{code}"));
+            assert!(!is_script_model(lang), "{code}");
+        }
+        assert!(!targets.contains(&"Latin") && !targets.contains(&"Fraktur"));
     }
 
     #[test]

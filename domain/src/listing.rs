@@ -35,6 +35,16 @@ pub struct JobCursor {
 }
 
 impl JobCursor {
+    /// Every string [`JobCursor::parse`] accepts, as a regular expression (said in the OpenAPI
+    /// document): any position is a valid place to start a page, so a well-formed cursor is
+    /// never refused, only an invented or damaged one. 18 digits always fit an `i64`.
+    pub const PATTERN: &'static str = "^(?:|-?[0-9]{1,18}_[0-9a-fA-F]{32})$";
+
+    /// 0001-01-01T00:00:00Z in microseconds. Earlier positions are moved here: nothing is older
+    /// (every job is from this century), and Postgres cannot compare with times before 4713 BC
+    /// (a contract fuzzer's `-551834705798010282_…` cursor was a `500`).
+    pub const EARLIEST_MICROS: i64 = -62_135_596_800_000_000;
+
     /// The cursor as clients see it: `<micros>_<uuid without hyphens>`.
     pub fn encode(&self) -> String {
         format!("{}_{}", self.created_micros, self.job.0.simple())
@@ -45,7 +55,10 @@ impl JobCursor {
     pub fn parse(raw: &str) -> Result<JobCursor, Error> {
         let invalid = || Error::InvalidCursor(raw.chars().take(80).collect());
         let (micros, id) = raw.trim().split_once('_').ok_or_else(invalid)?;
-        let created_micros: i64 = micros.parse().map_err(|_| invalid())?;
+        let created_micros = micros
+            .parse::<i64>()
+            .map_err(|_| invalid())?
+            .max(Self::EARLIEST_MICROS);
         // `simple` form only: exactly 32 hex digits, so one position has one spelling.
         if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(invalid());
@@ -88,6 +101,22 @@ mod tests {
                 "{raw:?} was accepted"
             );
         }
+    }
+
+    #[test]
+    fn the_extremes_of_the_pattern_parse() {
+        // What PATTERN admits at its edges: 18 digits either sign, upper- or lower-case hex.
+        for raw in [
+            "999999999999999999_0123456789abcdefABCDEF0123456789",
+            "-999999999999999999_ffffffffffffffffffffffffffffffff",
+            "0_00000000000000000000000000000000",
+        ] {
+            assert!(JobCursor::parse(raw).is_ok(), "{raw}");
+        }
+        // Before year 1 is year 1: no job is older, and the database can compare with it.
+        let ancient = JobCursor::parse("-551834705798010282_ffffffffffffffffffffffffffffffff");
+        assert_eq!(ancient.unwrap().created_micros, JobCursor::EARLIEST_MICROS);
+        assert!(JobCursor::PATTERN.contains("{1,18}") && JobCursor::PATTERN.contains("{32}"));
     }
 
     #[test]

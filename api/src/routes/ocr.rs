@@ -433,7 +433,7 @@ fn translate_target(
         )),
         (true, Some(code)) => {
             let target = domain::language::lookup(code)
-                .filter(|l| !l.tesseract.starts_with(|c: char| c.is_ascii_uppercase()))
+                .filter(|l| !domain::language::is_script_model(l))
                 .ok_or_else(|| {
                     ApiError::bad_request(format!(
                         "unknown translate_to language '{code}' (expected a language code such \
