@@ -210,6 +210,32 @@ async fn a_bad_token_or_an_exhausted_allowance_is_answered_before_the_body_is_re
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_refused_small_request_is_answered_and_its_connection_kept() {
+    // A chat question with a bad token: refused before the handler, but its (small) body is
+    // read first, so the client sees the 401 rather than a reset connection, and can go on.
+    let app = TestApp::spawn().await;
+    let mut stream = TcpStream::connect(host(&app)).await.unwrap();
+    let question = serde_json::json!({ "message": "x".repeat(200_000) }).to_string();
+    for round in 0..3 {
+        let head = format!(
+            "POST /api/v1/chat/00000000-0000-0000-0000-000000000000/ HTTP/1.1\r\nHost: {}\r\n\
+             Authorization: Bearer ocr_not_a_token\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n",
+            host(&app),
+            question.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(question.as_bytes()).await.unwrap();
+        let (status, head, body) =
+            tokio::time::timeout(Duration::from_secs(10), read_response(&mut stream))
+                .await
+                .expect("answered");
+        assert_eq!(status, 401, "round {round}: {head} {body}");
+        assert!(body["error"].is_string(), "{body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn clients_over_their_rate_get_429_with_retry_after_and_others_are_unaffected() {
     use domain::rate::{RateLimit, RateLimits};
     let app = TestApp::spawn_with(spawn_configured(|c| {
