@@ -96,8 +96,9 @@ mod tests {
     #[test]
     fn the_methods_of_a_path_come_from_the_document() {
         let allowed = AllowedMethods::from_spec(&crate::app::openapi_document());
-        assert_eq!(allowed.for_path("/api/v1/ocr/"), Some("POST"));
-        assert_eq!(allowed.for_path("/api/v1/ocr"), Some("POST"));
+        // Submit, and the caller's job listing.
+        assert_eq!(allowed.for_path("/api/v1/ocr/"), Some("GET, POST"));
+        assert_eq!(allowed.for_path("/api/v1/ocr"), Some("GET, POST"));
         assert_eq!(
             allowed.for_path("/api/v1/ocr/0b5e5d0e-0000-0000-0000-000000000000/"),
             Some("DELETE, GET")
