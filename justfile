@@ -93,7 +93,7 @@ bench-load *ARGS: deps
 
 # Memory on purpose (issue 14, item 6): the corpus's bad/ files, a generated PNG just under the
 # page-pixel limit and a PDF with one 200 x 200 inch page, one after another; prints the server's
-# peak RSS per input and overall and its idle RSS 30 s after the last job, beside the goals
+# peak RSS per input and overall and its idle RSS 60 s after the last job, beside the goals
 # (< 1 GB peak, < 300 MB idle). Arguments go to bench/memory.py: --only png,pdf --png-colour gray.
 [positional-arguments]
 bench-memory *ARGS: deps

@@ -16,7 +16,7 @@ CLI, and submits one after another, waiting for each job to end before the next:
 
 The server's RSS (VmRSS of the process, every 100 ms) is sampled throughout; the report gives each
 input's HTTP answer, job outcome and time, its peak RSS (and how RSS moved over its job's
-events), the overall peak and the kernel's VmHWM, and the idle RSS --idle-wait (30) seconds after
+events), the overall peak and the kernel's VmHWM, and the idle RSS --idle-wait (60) seconds after
 the last job, beside the goals: peak < 1 GB, idle < 300 MB, with PASS/FAIL.
 
 Standard library only (and poppler's pdftoppm for the text tiles). Exit code: 0 both goals met,
@@ -225,7 +225,7 @@ def main() -> int:
     p.add_argument("--text-rows", type=int, default=1, help="rows of letter tiles atop the PNG [%(default)s]")
     p.add_argument("--pdf-inches", type=float, default=200.0, help="side of the PDF's page [%(default)s]")
     p.add_argument("--job-timeout", type=float, default=1800, help="longest wait for one job [%(default)s s]")
-    p.add_argument("--idle-wait", type=float, default=30, help="seconds after the last job to read idle RSS (pool threads release their engines after 15 s idle) [%(default)s]")
+    p.add_argument("--idle-wait", type=float, default=60, help="seconds after the last job to read idle RSS (OCR engines are released after 15 s idle, the embedding model 20 s after its last use, which is the job's indexing) [%(default)s]")
     p.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
                    help="a form field sent with every submit (default none, as a user)")
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="server environment")

@@ -31,10 +31,12 @@
 mod analysis;
 pub mod embed;
 mod error;
+pub mod idle;
 mod index;
 pub mod passages;
 pub mod vocabulary;
 
 pub use embed::{Embedder, MiniLm};
 pub use error::{Error, Result};
+pub use idle::LoadedWhenUsed;
 pub use index::{Hit, Index, PageText, Retrieval, DENSE_FLOOR, RRF_K};

@@ -6,8 +6,8 @@ use domain::{JobId, PageIndex};
 use search::{Embedder, Index, MiniLm, PageText};
 use std::{path::PathBuf, sync::Arc};
 
-fn model() -> Arc<dyn Embedder> {
-    let dir = std::env::var_os("OCRCHAT_EMBEDDINGS")
+fn model_dir() -> PathBuf {
+    std::env::var_os("OCRCHAT_EMBEDDINGS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             std::env::var_os("OCRCHAT_CACHE")
@@ -16,8 +16,39 @@ fn model() -> Arc<dyn Embedder> {
                     PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/ocrchat")
                 })
                 .join("minilm-l6-v2")
-        });
+        })
+}
+
+fn model() -> Arc<dyn Embedder> {
+    let dir = model_dir();
     Arc::new(MiniLm::load(&dir).unwrap_or_else(|e| panic!("{e}: run scripts/deps.sh embeddings")))
+}
+
+#[test]
+fn an_idle_model_is_dropped_and_loaded_again_on_use_with_the_same_vectors() {
+    let idle = std::time::Duration::from_millis(400);
+    let lazy = search::LoadedWhenUsed::open(&model_dir(), idle).expect("the model");
+    let direct = model();
+    assert_eq!(
+        (lazy.name(), lazy.dimensions()),
+        (direct.name(), direct.dimensions())
+    );
+    // Checked at start, then not kept until used.
+    assert!(!lazy.is_loaded());
+    let texts = ["TTL 39.72", "What was the final total?"];
+    let first = lazy.embed(&texts).unwrap();
+    assert!(lazy.is_loaded());
+    assert_eq!(first, direct.embed(&texts).unwrap());
+    // Unused for a while: dropped by the model's thread.
+    std::thread::sleep(idle * 3);
+    assert!(
+        !lazy.is_loaded(),
+        "still loaded after {:?} unused",
+        idle * 3
+    );
+    // Used again: loaded again, the same vectors.
+    assert_eq!(lazy.embed(&texts).unwrap(), first);
+    assert!(lazy.is_loaded());
 }
 
 fn job(n: u128) -> JobId {
