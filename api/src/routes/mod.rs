@@ -24,3 +24,14 @@ pub enum ApiTags {
     /// Questions about a finished job, answered from its text with verified page citations.
     Chat,
 }
+
+/// Whether an `If-None-Match` header names `etag` (or `*`), weak or strong: the `304` rule of
+/// every cacheable answer (the job object, a page, a page image).
+pub(crate) fn matches_etag(header: Option<&str>, etag: &str) -> bool {
+    header.is_some_and(|header| {
+        header
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+    })
+}

@@ -194,13 +194,7 @@ impl OcrApi {
         let job = parse_job_id(&uuid.0)?;
         let view = readable_job(&state, &caller, job, false).await?;
         let etag = format!("\"{}-{}\"", job.0.simple(), view.version);
-        let unchanged = if_none_match.0.as_deref().is_some_and(|header| {
-            header
-                .split(',')
-                .map(str::trim)
-                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
-        });
-        if unchanged {
+        if super::matches_etag(if_none_match.0.as_deref(), &etag) {
             return Ok(JobResponse::NotModified(etag));
         }
         let object = job_object(&state, &view).await?;

@@ -12,6 +12,7 @@
 //! they are one owner's, and `Vary: Authorization`.
 
 use super::{
+    matches_etag,
     ocr::{parse_job_id, readable_job},
     ApiTags,
 };
@@ -290,16 +291,6 @@ fn etag_of(job: JobId, index: u32, content: &[u8]) -> String {
         job.0.simple(),
         hex::encode(&digest[..12])
     )
-}
-
-/// Whether `If-None-Match` names `etag` (or `*`), weak or strong.
-fn matches_etag(header: Option<&str>, etag: &str) -> bool {
-    header.is_some_and(|header| {
-        header
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
-    })
 }
 
 /// The answer for a page image.
