@@ -15,6 +15,7 @@
 //! is silent.
 
 pub mod answer;
+pub mod completion;
 pub mod consistency;
 pub mod conversation;
 pub mod evidence;

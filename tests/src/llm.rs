@@ -183,15 +183,15 @@ pub enum Behaviour {
     FailOnceThen(Box<Behaviour>),
 }
 
-/// The number and text of the first `[n] (page p) text` line of a prompt's last message whose
-/// text contains `needle` (case-insensitive).
+/// The number and text of the first `[n] text` line of a prompt's last message whose text
+/// contains `needle` (case-insensitive).
 pub fn unit_containing(request: &Value, needle: &str) -> Option<(u32, String)> {
     let last = request["messages"].as_array()?.last()?["content"].as_str()?;
     let needle = needle.to_lowercase();
     last.lines().find_map(|line| {
         let rest = line.strip_prefix('[')?;
         let (number, text) = rest.split_once(']')?;
-        let text = text.split_once(") ").map_or(text, |(_, t)| t);
+        let text = text.strip_prefix(' ').unwrap_or(text);
         if !text.to_lowercase().contains(&needle) {
             return None;
         }

@@ -247,7 +247,7 @@ impl LlmClient {
     fn request(&self, prompt: &Prompt, temperature: f32) -> CreateChatCompletionRequest {
         let mut messages: Vec<ChatCompletionRequestMessage> = Vec::new();
         messages.push(ChatCompletionRequestSystemMessage::from(prompt.system.as_str()).into());
-        for turn in &prompt.history {
+        for turn in prompt.examples.iter().chain(&prompt.history) {
             messages.push(match turn.role {
                 Role::User => ChatCompletionRequestUserMessage::from(turn.content.as_str()).into(),
                 Role::Assistant => {

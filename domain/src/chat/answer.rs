@@ -3,6 +3,7 @@
 //! not contain it.
 
 use super::{
+    completion::complete_date,
     consistency::{decide, Decision},
     reply::ModelReply,
     verify::find_verbatim,
@@ -287,7 +288,8 @@ pub fn fallback_answer(
 }
 
 /// What the user is shown for a parsed model reply to `question`, by the consistency rule
-/// (`consistency`): the model's answer citing supporting units, or "not found", uncited, with
+/// (`consistency`): the model's answer citing supporting units (a partial date widened to the
+/// whole date its evidence writes, see `completion`), or "not found", uncited, with
 /// the reason when the reply claimed something that cannot be shown. `shown` are the units the
 /// prompt numbered. Counts the evidence in the metadata.
 pub fn reply_answer(
@@ -305,7 +307,10 @@ pub fn reply_answer(
     let mut answer = match decide(question, &reply.answer, &reply.evidence, shown) {
         Decision::Answer { cite, recited } => {
             let cited: Vec<&Passage> = cite.iter().map(|i| &shown[*i]).collect();
-            match model_answer(&reply.answer, &cited, pages, passages) {
+            let texts: Vec<&str> = cited.iter().map(|u| u.text.as_str()).collect();
+            let text = complete_date(question, &reply.answer, &texts)
+                .unwrap_or_else(|| reply.answer.clone());
+            match model_answer(&text, &cited, pages, passages) {
                 Some(mut answer) => {
                     answer.meta.recited = recited;
                     answer

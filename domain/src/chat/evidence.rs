@@ -7,8 +7,10 @@
 //!
 //! A unit is a sentence: text up to `.`, `!` or `?` followed by whitespace, up to `。！？`, or up to
 //! a blank line (an OCR block). A sentence whose lines are all short is a list, a receipt or a
-//! table, where each line is its own statement (`TOTAL 4.20`): it is cut into its lines. Prose
-//! wraps mid-sentence, and its lines are long, so a sentence of prose stays whole.
+//! table, where each line is its own statement (`TOTAL 4.20`): it is cut into its lines, except
+//! that a line ending in a comma, dash, colon or ampersand runs on into the next (an address
+//! block, `Cashier:` above its value). Prose wraps mid-sentence, and its lines are long, so a
+//! sentence of prose stays whole.
 
 use super::Passage;
 use crate::ids::PageIndex;
@@ -71,7 +73,19 @@ fn abbreviated(before: &str) -> bool {
         || ABBREVIATIONS.contains(&word.to_lowercase().as_str())
 }
 
-/// Cuts a sentence made of short lines into its lines; returns other sentences whole.
+/// Whether a short line runs on into the next one rather than standing alone: it ends with a
+/// comma, a dash, a colon or an ampersand, as the lines of an address block do (`TO -`, `The
+/// Council for German Jewry,`, `Woburn House,`), a salutation or closing (`Yours truly,`) or a
+/// label whose value is on the next line (`Cashier:`). Cut apart, such a line says nothing on
+/// its own and its statement is split over two units a model must put together; receipt and
+/// table lines end with their value and stay cut.
+fn continues(line: &str) -> bool {
+    line.trim_end()
+        .ends_with([',', '-', '\u{2013}', '\u{2014}', ':', '&'])
+}
+
+/// Cuts a sentence made of short lines into its lines, a line that runs on (`continues`) kept
+/// with the next; returns other sentences whole.
 fn lines_if_list(text: &str, (start, end): (usize, usize)) -> Vec<(usize, usize)> {
     let slice = &text[start..end];
     let lines: Vec<&str> = slice
@@ -89,6 +103,9 @@ fn lines_if_list(text: &str, (start, end): (usize, usize)) -> Vec<(usize, usize)
     let mut out = Vec::new();
     let mut from = start;
     for (i, _) in slice.match_indices('\n') {
+        if continues(&text[from..start + i]) {
+            continue;
+        }
         out.push((from, start + i + 1));
         from = start + i + 1;
     }
@@ -166,8 +183,16 @@ mod tests {
                 "I have been in England for ten days now and I\nhave written to the Council. Yours truly,\nJohn Smith",
                 vec![
                     "I have been in England for ten days now and I\nhave written to the Council.",
-                    "Yours truly,",
-                    "John Smith",
+                    "Yours truly,\nJohn Smith",
+                ],
+            ),
+            (
+                "an address block runs on; a receipt's own lines stay apart",
+                "TO -\nThe Council for German Jewry,\nWoburn House,\nLONDON W.C.1\nCashier:\nSAMY\nTTL 9.90\n",
+                vec![
+                    "TO -\nThe Council for German Jewry,\nWoburn House,\nLONDON W.C.1",
+                    "Cashier:\nSAMY",
+                    "TTL 9.90",
                 ],
             ),
             (

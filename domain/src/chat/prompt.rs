@@ -1,13 +1,22 @@
-//! Prompt construction: numbered evidence units with their pages, earlier turns within a budget.
+//! Prompt construction: numbered evidence units, earlier turns within a budget.
 //!
 //! The model sees only the evidence retrieval ranked highest, one sentence (or receipt line) per
-//! line, numbered `[1]`, `[2]`, … best first, with the page each stands on, in the last user
-//! message right before the question (small models attend best to what is near the end). On two
-//! cores reading the prompt is most of an answer's time, so the evidence has a budget of its own
-//! (`Budget::evidence_tokens`), well under the context. Earlier turns of the conversation go
+//! line, numbered `[1]`, `[2]`, … best first, in the last user message right before the question
+//! (small models attend best to what is near the end). On two cores reading the prompt is most
+//! of an answer's time, so the evidence has a budget of its own (`Budget::evidence_tokens`), well
+//! under the context, and carries no page labels: the model names numbers, and the service,
+//! which knows each unit's page, cites the pages itself (a label per line was a sixth of the
+//! evidence's tokens). Earlier turns of the conversation go
 //! between the instructions and that message, newest kept first, as far as the context allows;
 //! evidence is never dropped for history. The instructions come first and never change, so a
 //! server that caches prompt prefixes (llama-server does) reads them once.
+//!
+//! Between the instructions and the history stand a few worked examples (`EXAMPLES`), as earlier
+//! turns shaped exactly like a real question and its reply: the small models that run on two
+//! cores follow a shown reply far better than a described one (naming the line that holds the
+//! answer, a bare amount, an empty evidence list when nothing answers). They are invented
+//! documents, none of the kinds' real ones, and never change, so the prefix cache reads them
+//! once too. They give way to evidence when the context is tight; history gives way to them.
 //!
 //! Tokens are estimated, not counted: no tokenizer of the server's model is available here. One
 //! token per three characters over-estimates for prose and fits OCR text full of digits and
@@ -30,6 +39,74 @@ errors. Reply in JSON. In \"evidence\", list the numbers of the sentences that s
 date, an amount as written, a full name). If no sentence states the answer, reply with an empty \
 \"evidence\" list and the answer \"The document does not say.\" Never use outside knowledge and \
 never guess.";
+
+/// A worked example: the evidence lines, the question and the reply.
+struct Example {
+    units: &'static [&'static str],
+    question: &'static str,
+    reply: &'static str,
+}
+
+/// The worked examples (see the module docs): an amount read off a receipt's abbreviated line,
+/// a question the evidence does not answer although it holds tempting numbers, and a name from
+/// a letter's closing lines.
+const EXAMPLES: &[Example] = &[
+    Example {
+        units: &[
+            "CAFE LUNA 12 HIGH ST",
+            "2 CAPPUCCINO 7.80",
+            "TEL 0161 496 0321",
+            "TTL 9.90",
+            "VISA 9.90",
+        ],
+        question: "How much was paid in total?",
+        reply: r#"{"evidence": [4], "answer": "9.90"}"#,
+    },
+    Example {
+        units: &[
+            "CAFE LUNA 12 HIGH ST",
+            "TEL 0161 496 0321",
+            "TABLE 4 COVERS 2",
+            "TTL 9.90",
+        ],
+        question: "What was the waiter's name?",
+        reply: r#"{"evidence": [], "answer": "The document does not say."}"#,
+    },
+    Example {
+        units: &[
+            "Yours faithfully,",
+            "We received your application on 3rd March, 1951, and have passed it to the committee.",
+            "J. R. Whitaker, Secretary",
+        ],
+        question: "Who signed the letter?",
+        reply: r#"{"evidence": [3], "answer": "J. R. Whitaker, Secretary"}"#,
+    },
+];
+
+/// The worked examples as turns, a question and its reply each.
+pub fn example_turns() -> Vec<Turn> {
+    EXAMPLES
+        .iter()
+        .flat_map(|example| {
+            let lines: String = example
+                .units
+                .iter()
+                .enumerate()
+                .map(|(i, text)| numbered_line(i + 1, text))
+                .collect();
+            [
+                Turn {
+                    role: Role::User,
+                    content: user_message(&lines, example.question),
+                },
+                Turn {
+                    role: Role::Assistant,
+                    content: example.reply.to_owned(),
+                },
+            ]
+        })
+        .collect()
+}
 
 /// How many tokens the prompt and the reply may use together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +135,8 @@ impl Budget {
 pub struct Prompt {
     /// The instructions.
     pub system: String,
+    /// The worked examples, as turns (none when the context is too tight for them).
+    pub examples: Vec<Turn>,
     /// Earlier turns that fit the budget, oldest first.
     pub history: Vec<Turn>,
     /// The numbered evidence and the question.
@@ -71,8 +150,9 @@ impl Prompt {
     pub fn estimated_tokens(&self) -> usize {
         message_tokens(&self.system)
             + self
-                .history
+                .examples
                 .iter()
+                .chain(&self.history)
                 .map(|t| message_tokens(&t.content))
                 .sum::<usize>()
             + message_tokens(&self.user)
@@ -106,20 +186,27 @@ pub fn trim_history(turns: &[Turn], budget: usize) -> &[Turn] {
     &turns[start..]
 }
 
-fn unit_line(number: usize, unit: &Passage) -> String {
-    let text = unit.text.split_whitespace().collect::<Vec<_>>().join(" ");
-    format!("[{number}] (page {}) {text}\n", unit.page.human())
+fn numbered_line(number: usize, text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("[{number}] {text}\n")
+}
+
+const EVIDENCE_HEADER: &str = "Sentences from the document:\n";
+
+fn user_message(lines: &str, question: &str) -> String {
+    format!(
+        "{EVIDENCE_HEADER}{lines}\nQuestion: {question}\nName at most {MAX_EVIDENCE} sentence numbers."
+    )
 }
 
 /// Builds the prompt for `question` from evidence units (best first) and earlier turns.
 ///
 /// Units are kept in order while they fit both the evidence budget and the context (at least one
 /// always is: if it overflows, the server says so and the caller retries with a halved budget);
-/// history gets what is left of the context.
+/// the worked examples come next if what is left of the context holds them, and history gets
+/// the rest.
 pub fn build_prompt(question: &str, units: &[Passage], history: &[Turn], budget: Budget) -> Prompt {
-    let header = "Sentences from the document:\n";
-    let footer = format!("\nQuestion: {question}\nName at most {MAX_EVIDENCE} sentence numbers.");
-    let fixed = message_tokens(INSTRUCTIONS) + message_tokens(&format!("{header}{footer}"));
+    let fixed = message_tokens(INSTRUCTIONS) + message_tokens(&user_message("", question));
     let mut available = budget
         .context_tokens
         .saturating_sub(budget.reply_tokens)
@@ -127,7 +214,7 @@ pub fn build_prompt(question: &str, units: &[Passage], history: &[Turn], budget:
     let mut evidence_left = budget.evidence_tokens;
     let mut lines = Vec::with_capacity(units.len());
     for (i, unit) in units.iter().enumerate() {
-        let line = unit_line(i + 1, unit);
+        let line = numbered_line(i + 1, &unit.text);
         let cost = estimate_tokens(&line);
         if (cost > available || cost > evidence_left) && !lines.is_empty() {
             break;
@@ -137,9 +224,17 @@ pub fn build_prompt(question: &str, units: &[Passage], history: &[Turn], budget:
         lines.push(line);
     }
     let shown = lines.len();
-    let user = format!("{header}{}{footer}", lines.concat());
+    let user = user_message(&lines.concat(), question);
+    let mut examples = example_turns();
+    let examples_cost: usize = examples.iter().map(|t| message_tokens(&t.content)).sum();
+    if examples_cost <= available {
+        available -= examples_cost;
+    } else {
+        examples.clear();
+    }
     Prompt {
         system: INSTRUCTIONS.to_owned(),
+        examples,
         history: trim_history(history, available).to_vec(),
         user,
         units: shown,
@@ -193,7 +288,7 @@ mod tests {
     }
 
     #[test]
-    fn prompts_number_units_with_human_pages_one_per_line() {
+    fn prompts_number_units_one_per_line_without_pages() {
         let mut unit = passage(4, 10);
         unit.text = "TOTAL\n  4.20".into();
         let prompt = build_prompt(
@@ -207,13 +302,47 @@ mod tests {
             },
         );
         assert_eq!(prompt.units, 2);
-        assert!(prompt
-            .user
-            .contains("[1] (page 1) pppppppppp\n[2] (page 5) TOTAL 4.20\n"));
+        assert!(prompt.user.contains("[1] pppppppppp\n[2] TOTAL 4.20\n"));
         assert!(prompt
             .user
             .ends_with("Question: What is the total?\nName at most 3 sentence numbers."));
         assert!(prompt.system.contains("JSON"));
+    }
+
+    #[test]
+    fn worked_examples_are_shaped_like_real_turns_and_give_way_to_evidence() {
+        let roomy = Budget {
+            context_tokens: 4096,
+            reply_tokens: 400,
+            evidence_tokens: 300,
+        };
+        let prompt = build_prompt("What is the total?", &[passage(0, 10)], &[], roomy);
+        assert_eq!(prompt.examples.len(), 2 * EXAMPLES.len());
+        for pair in prompt.examples.chunks(2) {
+            assert_eq!((pair[0].role, pair[1].role), (Role::User, Role::Assistant));
+            assert!(pair[0]
+                .content
+                .starts_with("Sentences from the document:\n[1] "));
+            assert!(pair[0]
+                .content
+                .ends_with("\nName at most 3 sentence numbers."));
+            let reply =
+                crate::chat::parse_reply(&pair[1].content).expect("an example reply parses");
+            let shown = pair[0].content.matches("\n[").count() as u32;
+            assert!(reply.evidence.iter().all(|n| (1..=shown).contains(n)));
+        }
+        assert!(
+            prompt.estimated_tokens() + roomy.reply_tokens <= roomy.context_tokens,
+            "the examples fit a 4k context beside the evidence"
+        );
+
+        let tight = Budget {
+            context_tokens: 700,
+            ..roomy
+        };
+        let prompt = build_prompt("What is the total?", &[passage(0, 600)], &[], tight);
+        assert_eq!(prompt.units, 1);
+        assert!(prompt.examples.is_empty(), "evidence first, then examples");
     }
 
     #[test]

@@ -552,7 +552,11 @@ async fn model_failures_fall_back_to_the_best_sentence_and_never_reach_the_user_
         .as_str()
         .unwrap()
         .lines()
-        .filter(|l| l.starts_with('[') && l.contains("] (page "))
+        .filter(|l| {
+            l.strip_prefix('[')
+                .and_then(|rest| rest.split_once("] "))
+                .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+        })
         .count();
     assert!(shown >= 1, "{last}");
     assert_eq!(
@@ -673,10 +677,12 @@ async fn continued_conversations_send_earlier_turns_to_the_model() {
         )
         .await;
     assert_eq!(status, 200, "{first}");
+    // The worked examples stand between the instructions and the history, as turns.
+    let examples = domain::chat::prompt::example_turns();
     assert_eq!(
         fake.requests()[0]["messages"].as_array().unwrap().len(),
-        2,
-        "system + user"
+        2 + examples.len(),
+        "system + examples + user"
     );
 
     let (status, second) = app
@@ -693,13 +699,19 @@ async fn continued_conversations_send_earlier_turns_to_the_model() {
         .iter()
         .map(|m| m["role"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        roles,
-        ["system", "user", "assistant", "user"],
-        "{messages:?}"
-    );
-    assert_eq!(messages[1]["content"], first_question.as_str());
-    assert_eq!(messages[2]["content"], first["message"]["content"]);
+    let mut expected = vec!["system"];
+    expected.extend(examples.iter().map(|t| match t.role {
+        domain::chat::Role::User => "user",
+        domain::chat::Role::Assistant => "assistant",
+    }));
+    expected.extend(["user", "assistant", "user"]);
+    assert_eq!(roles, expected, "{messages:?}");
+    for (message, example) in messages[1..].iter().zip(&examples) {
+        assert_eq!(message["content"], example.content.as_str());
+    }
+    let history = &messages[1 + examples.len()..];
+    assert_eq!(history[0]["content"], first_question.as_str());
+    assert_eq!(history[1]["content"], first["message"]["content"]);
 
     // A new conversation starts without history.
     let _ = app
@@ -709,7 +721,10 @@ async fn continued_conversations_send_earlier_turns_to_the_model() {
             Some(&token),
         )
         .await;
-    assert_eq!(fake.requests()[2]["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        fake.requests()[2]["messages"].as_array().unwrap().len(),
+        2 + examples.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
