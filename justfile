@@ -71,14 +71,15 @@ bench-service *ARGS: deps
 # Runs the real service on the documents of the shared chat questions (../shared/chat), asks each
 # question with every local model whose GGUF is here and with none (the fallback answers), and
 # prints each answer and one table: correct, absent facts uncited, citations verbatim, latency,
-# goals. Arguments go to bench/chat.py: --models none,qwen0.5 picks models, --out DIR keeps
+# goals; then retrieval recall@5 (BM25 alone beside hybrid) on the same recognised text.
+# Arguments go to bench/chat.py: --models none,qwen0.5 picks models, --out DIR keeps
 # results.json and the recognised page texts there.
 # Chat quality end to end (OCR, retrieval, model, citations); `bench` runs it after bench-service.
 [positional-arguments]
 bench-chat *ARGS: deps
     scripts/deps.sh llama models model-qwen embeddings
     cargo build --release -p api
-    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" python3 bench/chat.py --binary "$CARGO_TARGET_DIR/release/ocrchat" "$@"
+    OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" python3 bench/chat.py --binary "$CARGO_TARGET_DIR/release/ocrchat" --recall "$@"
 
 # Load test (issue 14, item 8): the real service (its own database, Redis namespace and port) under
 # concurrent loopback clients for a bounded time (50 submitting small corpus crops, 200 polling, 20

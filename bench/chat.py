@@ -24,7 +24,7 @@ document's recognised page texts, for the retrieval benchmark). Standard library
 code is 0 unless the harness itself broke (2 if the service could not be set up).
 
     python3 bench/chat.py --binary ~/.cache/ocrchat/target/release/ocrchat
-        [--models none,smollm2,qwen0.5] [--out DIR] [--questions PATH] [--keep]
+        [--models none,smollm2,qwen0.5] [--out DIR] [--questions PATH] [--keep] [--recall]
 """
 
 from __future__ import annotations
@@ -372,6 +372,9 @@ def main() -> int:
     parser.add_argument("--request-timeout", type=float, default=180, help="per chat request [%(default)s s]")
     parser.add_argument("--job-timeout", type=float, default=900, help="per OCR job [%(default)s s]")
     parser.add_argument("--keep", action="store_true", help="keep the service's data directory")
+    parser.add_argument("--recall", action="store_true",
+                        help="then run the retrieval recall bench (cargo bench -p search --bench recall) "
+                             "on the page texts the service recognised")
     args = parser.parse_args()
 
     questions_path = args.questions or (args.corpus.parent / "chat" / "questions.jsonl")
@@ -527,6 +530,14 @@ def main() -> int:
         results["seconds"] = round(time.time() - began, 1)
         (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
         log(f"total {results['seconds'] / 60:.1f} min; results in {out}/results.json, pages in {out}/pages/")
+    if args.recall and status == 0:
+        # Recall@5 of the passage holding each answer, BM25 alone beside hybrid, on the same OCR
+        # text the questions were just asked about.
+        log("\nretrieval recall on the recognised pages (cargo bench -p search --bench recall):")
+        recall = subprocess.run(["cargo", "bench", "-q", "-p", "search", "--bench", "recall"], cwd=REPO,
+                                env=dict(os.environ, OCRCHAT_CHAT_PAGES=str(out / "pages"),
+                                         OCRCHAT_CORPUS=str(args.corpus)))
+        status = recall.returncode and 1
     return status
 
 
