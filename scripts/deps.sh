@@ -288,11 +288,12 @@ schemathesis() {
 clients() {
   local dir="$CACHE/clients-tools" src
   src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/clients"
-  # The cURL example reads JSON with jq.
+  # The cURL example reads JSON with jq; OpenAPI Generator is a Java program.
   command -v jq >/dev/null || apt_install jq
+  command -v java >/dev/null || apt_install default-jre-headless
   if [ ! -x "$dir/venv/bin/openapi-python-client" ] \
     || ! cmp -s "$src/requirements.txt" "$dir/venv/requirements.txt"; then
-    log "installing $(grep -E '^(openapi-python-client|ruff|requests)==' "$src/requirements.txt" \
+    log "installing $(grep -E '^(openapi-python-client|openapi-generator-cli|ruff|requests)==' "$src/requirements.txt" \
       | tr '\n' ' ')(PyPI, clients/requirements.txt, in a venv of its own; once)"
     rm -rf "$dir/venv"
     mkdir -p "$dir"

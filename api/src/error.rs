@@ -167,7 +167,6 @@ impl From<domain::Error> for ApiError {
             | domain::Error::UnknownTool(_)
             | domain::Error::UnknownEngine(_)
             | domain::Error::EngineNotInstalled(_)
-            | domain::Error::EngineCannotRead { .. }
             | domain::Error::InvalidCursor(_) => ApiError::bad_request(err.to_string()),
             domain::Error::JobErased(_) => ApiError::job_not_found(),
             domain::Error::JobFinished(_)

@@ -12,12 +12,16 @@
 //! - every property that is not required is `nullable` (a `$ref` one as the usual 3.0 form,
 //!   `{"allOf": [{"$ref": …}], "nullable": true}`): each is either sent as `null` or left out,
 //!   and a client must accept both;
+//! - the upload's `file` part lists the media types the server reads (`encoding`), so clients
+//!   and fuzzers know a document is wanted, not any bytes (the server decides from the bytes);
 //! - the upload's `file` is required, as the handler requires it (it answers `400` without), and
 //!   the form takes no other fields than those described (a part named in bytes that are not
 //!   UTF-8 cannot even be parsed);
 //! - unsigned integers (`format: uint64`) have `minimum: 0`, which a `format` alone does not say
 //!   to validators (a contract fuzzer sent `Last-Event-ID: -1`);
 //! - every operation with a request body declares `415` (no or a wrong `Content-Type`);
+//! - a `text/event-stream` answer is described as one event, its `data` (JSON in a string) by
+//!   the fields of the item schema, which leaves `components` when nothing else refers to it;
 //! - the submit's answer links to the job's operations by its `uuid` (OpenAPI links), so
 //!   stateful clients and fuzzers can follow a job from its creation.
 
@@ -52,6 +56,7 @@ pub fn for_generators(doc: &mut Value) {
         }
     }
     require_upload_file(doc);
+    declare_upload_types(doc);
 }
 
 /// `minimum: 0` on every `uint*` integer.
@@ -108,8 +113,32 @@ fn json_bodies_are_objects(node: &mut Value) {
 }
 
 /// `text/event-stream` is described event by event (what a reader of the stream validates),
-/// each event's `data` being one item of the original array schema, as JSON.
-fn event_streams_by_event(node: &mut Value) {
+/// each event's `data` being one item of the original array schema, as JSON. OpenAPI 3.0 cannot
+/// reference a schema for the JSON inside a string (3.1's `contentSchema` is an error to 3.0
+/// validators), so the item's fields are listed in `data`'s description, and the item schema,
+/// then referenced nowhere, leaves `components`: generators report an unused schema as a
+/// warning (OpenAPI Generator's `validate`), and a model nothing returns is no use to a client.
+fn event_streams_by_event(doc: &mut Value) {
+    let schemas = doc
+        .pointer("/components/schemas")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut items = Vec::new();
+    rewrite_event_streams(doc, &schemas, &mut items);
+    for item in items {
+        let reference = Value::from(format!("#/components/schemas/{item}"));
+        if !refers_to(doc, &reference) {
+            if let Some(schemas) = doc
+                .pointer_mut("/components/schemas")
+                .and_then(Value::as_object_mut)
+            {
+                schemas.remove(&item);
+            }
+        }
+    }
+}
+
+fn rewrite_event_streams(node: &mut Value, schemas: &Value, items: &mut Vec<String>) {
     match node {
         Value::Object(map) => {
             if let Some(stream) = map.get_mut("text/event-stream") {
@@ -118,25 +147,88 @@ fn event_streams_by_event(node: &mut Value) {
                     .and_then(Value::as_str)
                     .map(|r| r.rsplit('/').next().unwrap_or(r).to_owned());
                 if let Some(item) = item {
+                    let data = match schemas.get(&item) {
+                        Some(schema) => json_fields(schema),
+                        None => format!("A {item}, as JSON."),
+                    };
                     stream["schema"] = serde_json::json!({
                         "type": "object",
-                        "description": format!("One server-sent event; its `data` is a {item} as JSON."),
+                        "description": "One server-sent event; its `data` is a JSON object.",
                         "required": ["data"],
                         "properties": {
-                            "data": {"type": "string", "description": format!("A {item}, as JSON.")},
+                            "data": {"type": "string", "description": data},
                             "event": {"type": "string"},
                             "id": {"type": "string", "description": "The event's sequence number (send it back as `Last-Event-ID` to resume)."},
                             "retry": {"type": "integer", "minimum": 0}
                         }
                     });
+                    items.push(item);
                 }
             }
-            map.values_mut().for_each(event_streams_by_event);
+            map.values_mut()
+                .for_each(|v| rewrite_event_streams(v, schemas, items));
         }
-        Value::Array(items) => items.iter_mut().for_each(event_streams_by_event),
+        Value::Array(values) => values
+            .iter_mut()
+            .for_each(|v| rewrite_event_streams(v, schemas, items)),
         _ => {}
     }
 }
+
+/// An object schema's description and fields, as Markdown: what a reader of `data` decodes.
+fn json_fields(schema: &Value) -> String {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut text = match schema.get("description").and_then(Value::as_str) {
+        Some(what) => format!("{}, as a JSON object:\n", what.trim_end_matches('.')),
+        None => "A JSON object:\n".to_owned(),
+    };
+    let empty = Map::new();
+    let properties = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (name, property) in properties {
+        let kind = property
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("object");
+        let presence = if required.contains(&name.as_str()) {
+            ""
+        } else {
+            ", absent or null when it does not apply"
+        };
+        let what = property
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .replace('\n', " ");
+        text.push_str(&format!("\n- `{name}` ({kind}{presence}): {what}"));
+    }
+    text
+}
+
+/// Whether `node` holds `reference` as a `$ref` anywhere.
+fn refers_to(node: &Value, reference: &Value) -> bool {
+    match node {
+        Value::Object(map) => {
+            map.get("$ref") == Some(reference) || map.values().any(|v| refers_to(v, reference))
+        }
+        Value::Array(values) => values.iter().any(|v| refers_to(v, reference)),
+        _ => false,
+    }
+}
+
+/// A pattern that matches text with at least one character a chat question keeps
+/// (`domain::chat::validate_question` drops NULs and trims white space): one outside Unicode's
+/// White_Space set and not NUL, listed rather than written `\S`, whose set differs between
+/// regex engines (ECMA-262's leaves out U+0085 and adds U+FEFF). A fuzzer's questions of
+/// `\u0085` and of `\u0000` passed `\S`, and the server, left with nothing, refused them.
+const NOT_ONLY_WHITE_SPACE: &str =
+    "[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 
 /// What the server enforces on free-text fields and closed sets, said in the schema so clients
 /// and validators know before the server answers `400`.
@@ -149,7 +241,7 @@ fn constrain_fields(doc: &mut Value) {
                 Value::from(domain::chat::MAX_QUESTION_CHARS as u64),
             );
             // Not only white space (the server trims the question).
-            map.insert("pattern".into(), Value::from("\\S"));
+            map.insert("pattern".into(), Value::from(NOT_ONLY_WHITE_SPACE));
         }
     }
     let form =
@@ -180,12 +272,26 @@ fn constrain_fields(doc: &mut Value) {
         let patterns = [
             ("language", domain::language::request_pattern()),
             ("translate_to", domain::language::translate_target_pattern()),
+            ("callback_url", workers::webhook::URL_PATTERN.to_owned()),
         ];
         for (field, pattern) in patterns {
             if let Some(map) = properties.get_mut(field).and_then(Value::as_object_mut) {
                 map.insert("pattern".into(), Value::from(pattern));
             }
         }
+    }
+    let key = doc
+        .pointer_mut("/paths/~1api~1v1~1ocr~1/post/parameters")
+        .and_then(Value::as_array_mut)
+        .and_then(|params| params.iter_mut().find(|p| p["name"] == "Idempotency-Key"));
+    if let Some(schema) = key
+        .and_then(|p| p.get_mut("schema"))
+        .and_then(Value::as_object_mut)
+    {
+        schema.insert(
+            "maxLength".into(),
+            Value::from(crate::routes::ocr::MAX_IDEMPOTENCY_KEY_CHARS as u64),
+        );
     }
     let cursor = doc
         .pointer_mut("/paths/~1api~1v1~1ocr~1/get/parameters")
@@ -346,6 +452,21 @@ fn nullable_optionals(schema: &mut Value) {
     }
 }
 
+/// The submit's `file` part: `encoding.file.contentType` lists every format read.
+fn declare_upload_types(doc: &mut Value) {
+    let Some(media) = doc
+        .pointer_mut("/paths/~1api~1v1~1ocr~1/post/requestBody/content/multipart~1form-data")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let types: Vec<&str> = domain::FileKind::ALL.iter().map(|k| k.mime()).collect();
+    media.insert(
+        "encoding".into(),
+        serde_json::json!({"file": {"contentType": types.join(", ")}}),
+    );
+}
+
 /// The submit's multipart schema lists `file` as required.
 fn require_upload_file(doc: &mut Value) {
     let Some(schema) = doc.pointer_mut(
@@ -432,6 +553,69 @@ mod tests {
             props["metadata"],
             json!({"allOf": [{"$ref": "#/components/schemas/Meta"}], "description": "Extra.", "nullable": true})
         );
+    }
+
+    #[test]
+    fn an_event_stream_is_one_event_whose_data_lists_the_item_fields() {
+        let mut doc = json!({
+            "paths": {"/events": {"get": {"responses": {"200": {"content": {
+                "text/event-stream": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Progress"}}}
+            }}}}}},
+            "components": {"schemas": {
+                "Progress": {"type": "object", "description": "A live update.", "required": ["seq"], "properties": {
+                    "seq": {"type": "integer", "description": "Position."},
+                    "error": {"type": "string", "description": "Why it failed."}
+                }},
+                "Kept": {"type": "object"}
+            }}
+        });
+        for_generators(&mut doc);
+        let event = &doc["paths"]["/events"]["get"]["responses"]["200"]["content"]
+            ["text/event-stream"]["schema"];
+        assert_eq!(event["required"], json!(["data"]));
+        assert_eq!(
+            event["properties"]["data"]["description"],
+            "A live update, as a JSON object:\n\n- `seq` (integer): Position.\n- `error` (string, \
+             absent or null when it does not apply): Why it failed."
+        );
+        // Referenced by nothing any more, the item schema goes; the others stay.
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        assert!(!schemas.contains_key("Progress"));
+        assert!(schemas.contains_key("Kept"));
+    }
+
+    #[test]
+    fn the_white_space_the_pattern_lists_is_what_trim_strips() {
+        // Every `\uXXXX` and range of the class, expanded, against what a question drops.
+        let class = NOT_ONLY_WHITE_SPACE
+            .trim_start_matches("[^")
+            .trim_end_matches(']');
+        let mut listed: Vec<char> = vec!['\t', '\n', '\u{c}', '\r', ' '];
+        let escapes: Vec<u32> = class
+            .split("\\u")
+            .skip(1)
+            .map(|e| u32::from_str_radix(&e[..4], 16).unwrap())
+            .collect();
+        let mut i = 0;
+        while i < escapes.len() {
+            if class.contains(&format!(
+                "{:04x}-\\u{:04x}",
+                escapes[i],
+                escapes.get(i + 1).copied().unwrap_or(0)
+            )) {
+                listed.extend((escapes[i]..=escapes[i + 1]).filter_map(char::from_u32));
+                i += 2;
+            } else {
+                listed.extend(char::from_u32(escapes[i]));
+                i += 1;
+            }
+        }
+        listed.sort();
+        let white: Vec<char> = (0..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace() || *c == '\0')
+            .collect();
+        assert_eq!(listed, white);
     }
 
     #[test]

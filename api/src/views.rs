@@ -79,7 +79,7 @@ pub struct PageObject {
     /// With `language=auto`: the language detector's confidence, 0..1.
     #[oai(skip_serializing_if_is_none)]
     pub detection_confidence: Option<f32>,
-    /// With `tool=translate`: the page's text in `translate_to`.
+    /// With a translation (`translate_to` or `tool=translate`): the page's text in that language.
     #[oai(skip_serializing_if_is_none)]
     pub translation: Option<String>,
 }
@@ -143,10 +143,11 @@ pub struct JobObject {
     /// characters), e.g. `deu`.
     #[oai(skip_serializing_if_is_none)]
     pub detected_language: Option<String>,
-    /// With `tool=translate`: the target language (Tesseract name, e.g. `eng`).
+    /// With a translation (`translate_to` or `tool=translate`): its language (Tesseract name,
+    /// e.g. `eng`).
     #[oai(skip_serializing_if_is_none)]
     pub translate_to: Option<String>,
-    /// With `tool=translate`: the translation of all recognised pages, separated by form feeds
+    /// With a translation: the translation of all recognised pages, separated by form feeds
     /// like `text`.
     #[oai(skip_serializing_if_is_none)]
     pub translation: Option<String>,

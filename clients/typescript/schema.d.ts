@@ -604,10 +604,13 @@ export interface components {
              *     characters), e.g. `deu`.
              */
             detected_language?: string | null;
-            /** @description With `tool=translate`: the target language (Tesseract name, e.g. `eng`). */
+            /**
+             * @description With a translation (`translate_to` or `tool=translate`): its language (Tesseract name,
+             *     e.g. `eng`).
+             */
             translate_to?: string | null;
             /**
-             * @description With `tool=translate`: the translation of all recognised pages, separated by form feeds
+             * @description With a translation: the translation of all recognised pages, separated by form feeds
              *     like `text`.
              */
             translation?: string | null;
@@ -846,7 +849,7 @@ export interface components {
             text: string;
             /** @description Blocks in reading order, with lines and words. */
             blocks: components["schemas"]["LayoutBlockObject"][];
-            /** @description With `tool=translate`: the page's text in `translate_to`. */
+            /** @description With a translation (`translate_to` or `tool=translate`): the page's text in that language. */
             translation?: string | null;
         };
         /**
@@ -911,7 +914,7 @@ export interface components {
              * @description With `language=auto`: the language detector's confidence, 0..1.
              */
             detection_confidence?: number | null;
-            /** @description With `tool=translate`: the page's text in `translate_to`. */
+            /** @description With a translation (`translate_to` or `tool=translate`): the page's text in that language. */
             translation?: string | null;
         };
         /**
@@ -931,36 +934,19 @@ export interface components {
             vlm: number;
         };
         /**
-         * ProgressEvent
-         * @description A live progress update.
+         * WordObject
+         * @description A recognised word.
          */
-        ProgressEvent: {
+        WordObject: {
+            /** @description The word's text. */
+            text: string;
+            /** @description `[x0, y0, x1, y1]` in pixels of the page image. */
+            bbox: number[];
             /**
-             * Format: uint64
-             * @description Position of the event in the job's stream (also the SSE `id`, for `Last-Event-ID`).
+             * Format: float
+             * @description Engine confidence, 0..1.
              */
-            seq: number;
-            /** @description The event kind (also the SSE `event` name). */
-            kind: string;
-            /**
-             * Format: uint32
-             * @description The page just recognised (`page_recognized` only), 0-based.
-             */
-            page_index?: number | null;
-            /**
-             * Format: uint32
-             * @description Pages recognised so far.
-             */
-            pages_done: number;
-            /**
-             * Format: uint32
-             * @description Pages in the file.
-             */
-            page_count: number;
-            /** @description Job status after this event. */
-            status: string;
-            /** @description Why the job failed (`failed` only). */
-            error?: string | null;
+            confidence: number;
         };
         /**
          * QuotaBody
@@ -1016,7 +1002,10 @@ export interface components {
             description: string;
             /** @description The tier it forces, if any (`vlm` for `handwriting-to-text`). */
             tier?: string | null;
-            /** @description Form fields it needs besides `file` (`translate_to` for `translate`). */
+            /**
+             * @description Form fields it needs besides `file` (none today: `translate` without `translate_to`
+             *     translates into English).
+             */
             requires: string[];
             /**
              * @description Whether this server can run it now: `handwriting-to-text` needs a vision model,
@@ -1044,21 +1033,6 @@ export interface components {
              * @description Both.
              */
             total_tokens: number;
-        };
-        /**
-         * WordObject
-         * @description A recognised word.
-         */
-        WordObject: {
-            /** @description The word's text. */
-            text: string;
-            /** @description `[x0, y0, x1, y1]` in pixels of the page image. */
-            bbox: number[];
-            /**
-             * Format: float
-             * @description Engine confidence, 0..1.
-             */
-            confidence: number;
         };
     };
     responses: never;
@@ -1227,20 +1201,26 @@ export interface operations {
                     language?: string;
                     /**
                      * @description Optional tool preset (`GET /api/v1/tools/`): `extract-tables`, `handwriting-to-text`
-                     *     (forces `tier=vlm`) or `translate` (needs `translate_to`). Any other slug is `400`.
+                     *     (forces `tier=vlm`) or `translate` (translates into `translate_to`, English when it is
+                     *     not set). Any other slug is `400`.
                      * @enum {string}
                      */
                     tool?: "extract-tables" | "handwriting-to-text" | "translate";
                     /**
-                     * @description Target language of the `translate` tool: a language code as for `language` (`en`, `fr`,
-                     *     `de`, `zh`, …). Required with `tool=translate`, refused without it.
+                     * @description Translate each page's text into this language: a language code as for `language`
+                     *     (`en`, `fr`, `de`, `zh`, …). With any tool or none: `tool=extract-tables` with
+                     *     `translate_to=de` extracts the tables and translates the text into German. Without it,
+                     *     `tool=translate` translates into English. The translation is returned beside the
+                     *     original (`pages[].translation`); it needs a chat model (`400` on a server without one,
+                     *     see `GET /api/v1/tools/`).
                      */
                     translate_to?: string;
                     /**
                      * @description Optional http(s) URL that receives the job summary (POST, JSON) when the job ends,
                      *     signed with the account's webhook secret (`X-Ocrchat-Signature: sha256=HMAC(secret,
                      *     "<X-Ocrchat-Timestamp>.<body>")`). Requires an account token; loopback and private
-                     *     addresses are refused.
+                     *     addresses are refused. The pattern gives the form every server takes (a host name, an
+                     *     optional port, path and query); a literal public IP address is taken too.
                      */
                     callback_url?: string;
                     /**
@@ -1253,10 +1233,10 @@ export interface operations {
                      * @description `auto` (default), `tesseract` or `ppocr`: which engine reads page images. `auto` reads
                      *     each page with Tesseract and, where its confidence is low (receipts, photos, handwriting),
                      *     with PP-OCR (PP-OCRv6) too, keeping the more confident reading. `ppocr` reads Latin,
-                     *     Greek, Chinese and Japanese text; with a language in another script it is `400`, and
-                     *     `auto`-language pages in another script are read by Tesseract. `pages[].engine` says
-                     *     what read each page (`tesseract`, `ppocr`, `pdf-text`). `400` on a server without the
-                     *     PP-OCR models. With `tier=vlm` the vision model's text is placed on Tesseract's boxes.
+                     *     Greek, Chinese and Japanese text; pages in another script, named in `language` or found
+                     *     on the page, are read by Tesseract. `pages[].engine` says what read each page
+                     *     (`tesseract`, `ppocr`, `pdf-text`). `400` on a server without the PP-OCR models. With
+                     *     `tier=vlm` the vision model's text is placed on Tesseract's boxes.
                      * @enum {string}
                      */
                     engine?: "auto" | "tesseract" | "ppocr";
@@ -2209,7 +2189,17 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": {
-                        /** @description A ProgressEvent, as JSON. */
+                        /**
+                         * @description A live progress update, as a JSON object:
+                         *
+                         *     - `seq` (integer): Position of the event in the job's stream (also the SSE `id`, for `Last-Event-ID`).
+                         *     - `kind` (string): The event kind (also the SSE `event` name).
+                         *     - `page_index` (integer, absent or null when it does not apply): The page just recognised (`page_recognized` only), 0-based.
+                         *     - `pages_done` (integer): Pages recognised so far.
+                         *     - `page_count` (integer): Pages in the file.
+                         *     - `status` (string): Job status after this event.
+                         *     - `error` (string, absent or null when it does not apply): Why the job failed (`failed` only).
+                         */
                         data: string;
                         event?: string;
                         /** @description The event's sequence number (send it back as `Last-Event-ID` to resume). */

@@ -50,16 +50,6 @@ pub enum Error {
          installed: scripts/deps.sh ppocr); use engine=auto or tesseract"
     )]
     EngineNotInstalled(&'static str),
-    /// The engine asked for cannot read a language asked for (its script is not in the model).
-    #[error("the {engine} engine cannot read {language} ({script} script): use engine=tesseract or auto")]
-    EngineCannotRead {
-        /// The engine's wire name.
-        engine: &'static str,
-        /// The Tesseract name of the language.
-        language: String,
-        /// That language's script.
-        script: String,
-    },
     /// A job listing cursor that no listing produced (changed or invented by the client).
     #[error("invalid cursor '{0}': pass back the next_cursor of the previous page")]
     InvalidCursor(String),

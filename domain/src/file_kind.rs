@@ -23,6 +23,17 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Every format ocrchat reads.
+    pub const ALL: [FileKind; 7] = [
+        FileKind::Png,
+        FileKind::Jpeg,
+        FileKind::Webp,
+        FileKind::Gif,
+        FileKind::Bmp,
+        FileKind::Tiff,
+        FileKind::Pdf,
+    ];
+
     /// Recognises a supported format by its magic bytes; `None` means unsupported.
     ///
     /// PDFs may carry junk before `%PDF-` (readers accept up to 1 KiB), so the header is searched

@@ -246,10 +246,11 @@ pub fn request_pattern() -> String {
     format!("^(?:|auto|(?:{code})(?:[+,](?:{code}))*)$")
 }
 
-/// The pattern of a `translate_to` field: one language code (no script models).
+/// The pattern of a `translate_to` field: empty (no target, as if left out) or one language
+/// code (no script models).
 pub fn translate_target_pattern() -> String {
     let code = alternation(LANGUAGES.iter().filter(|l| !is_script_model(l)));
-    format!("^(?:{code})$")
+    format!("^(?:|{code})$")
 }
 
 /// What the caller asked for: automatic detection, or one or more named languages.
@@ -358,7 +359,7 @@ mod tests {
         assert!(codes.contains(&"chi-sim") && codes.contains(&"zh-cn") && codes.contains(&"Latin"));
         let targets = translate_target_pattern();
         let targets: Vec<&str> = targets
-            .trim_start_matches("^(?:")
+            .trim_start_matches("^(?:|")
             .trim_end_matches(")$")
             .split('|')
             .collect();

@@ -18,8 +18,26 @@ pub enum Tool {
     /// forced), which reads handwriting Tesseract cannot.
     HandwritingToText,
     /// `translate`: recognise the pages, then translate each page's text into `translate_to`
-    /// with the chat model; the translation is returned beside the original.
+    /// (English when none is named) with the chat model; the translation is returned beside the
+    /// original. `translate_to` alone asks for the same with any other tool, or none.
     Translate,
+}
+
+/// The language a translation is written in when `tool=translate` names none.
+pub const DEFAULT_TRANSLATION_TARGET: &str = "en";
+
+/// Into which language a submit's pages are translated, if at all (the code as sent, to be
+/// looked up): the `translate_to` it names, with any tool or none (`extract-tables` with
+/// `translate_to=de` extracts the tables and translates the text), else English for
+/// `tool=translate`, else none. Naming a target asks for a translation, and naming the translate
+/// tool asks for one even without saying into what; both are requests whose meaning is plain,
+/// which the service once refused.
+pub fn translation_target(tool: Option<Tool>, translate_to: Option<&str>) -> Option<&str> {
+    match translate_to.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(target) => Some(target),
+        None if tool == Some(Tool::Translate) => Some(DEFAULT_TRANSLATION_TARGET),
+        None => None,
+    }
 }
 
 impl Tool {
@@ -60,7 +78,8 @@ impl Tool {
             }
             Tool::Translate => {
                 "Recognises the pages, then translates each page's text into the language named \
-                 by translate_to; the translation is returned beside the original."
+                 by translate_to (English when none is named); the translation is returned beside \
+                 the original."
             }
         }
     }
@@ -73,9 +92,10 @@ impl Tool {
         }
     }
 
-    /// Whether the tool needs the `translate_to` field.
-    pub fn needs_translate_to(self) -> bool {
-        matches!(self, Tool::Translate)
+    /// The form fields the tool needs besides `file`: none since `translate` defaults its
+    /// target to English (listed by `GET /api/v1/tools/` for clients that read them).
+    pub fn required_fields(self) -> &'static [&'static str] {
+        &[]
     }
 }
 
@@ -109,8 +129,32 @@ mod tests {
             Tool::HandwritingToText.forced_tier(),
             Some(crate::Tier::Vlm)
         );
-        assert!(Tool::Translate.needs_translate_to());
-        assert!(!Tool::ExtractTables.needs_translate_to());
+        assert!(Tool::ALL.iter().all(|t| t.required_fields().is_empty()));
+    }
+
+    #[test]
+    fn a_named_target_asks_for_a_translation_with_any_tool_and_translate_defaults_to_english() {
+        assert_eq!(translation_target(None, None), None);
+        assert_eq!(translation_target(Some(Tool::ExtractTables), None), None);
+        assert_eq!(translation_target(None, Some(" ")), None);
+        assert_eq!(translation_target(Some(Tool::Translate), None), Some("en"));
+        assert_eq!(
+            translation_target(Some(Tool::Translate), Some("")),
+            Some("en")
+        );
+        assert_eq!(
+            translation_target(Some(Tool::Translate), Some("fr")),
+            Some("fr")
+        );
+        assert_eq!(translation_target(None, Some(" de ")), Some("de"));
+        assert_eq!(
+            translation_target(Some(Tool::ExtractTables), Some("de")),
+            Some("de")
+        );
+        assert_eq!(
+            translation_target(Some(Tool::HandwritingToText), Some("ja")),
+            Some("ja")
+        );
     }
 
     #[test]

@@ -456,7 +456,7 @@ impl Processor {
 
     /// Reads one page: rasterise (blocking pool), turn upright (OSD), recognise (OCR pool,
     /// named languages or `auto`), then the vision model (`vlm` tier) and the translation
-    /// (`translate` tool) when asked for.
+    /// (a `translate_to` set at submit) when asked for.
     async fn recognise_page(
         &self,
         job: JobId,
@@ -474,15 +474,17 @@ impl Processor {
             ),
             Tier::Cpu => None,
         };
-        let translator = match (&plan.tool, &plan.translate_to) {
-            (Some(Tool::Translate), Some(target)) => Some((
+        // A target set at submit asks for a translation, whatever the tool
+        // (`domain::tool::translation_target`).
+        let translator = match &plan.translate_to {
+            Some(target) => Some((
                 self.models
                     .chat
                     .as_ref()
                     .ok_or(ProcessError::NoModel("translation model"))?,
                 target.as_str(),
             )),
-            _ => None,
+            None => None,
         };
         let (pdf, kind, force_ocr) = (Arc::clone(&self.pdf), plan.kind, plan.force_ocr);
         let limits = self.options.limits.clone();

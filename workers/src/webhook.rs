@@ -57,6 +57,17 @@ pub enum WebhookError {
     Unresolvable(String),
 }
 
+/// The pattern (ECMA-262, as OpenAPI uses) of the `callback_url` field in the OpenAPI
+/// document: empty (no callback), or an http(s) URL with a host name (dot-separated labels of
+/// letters, digits and inner hyphens, ending in letters), an optional port and an optional
+/// path and query. Every URL it matches [`validate_url`] accepts, but for host names under
+/// `localhost`, so generated clients and fuzzers send URLs the server takes; the server also
+/// takes what the pattern does not say (a public IP literal, a fragment, percent-escapes in
+/// the host).
+pub const URL_PATTERN: &str = "^(?:|https?://(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\\.)+[A-Za-z]+\
+     (?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?\
+     (?:/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(?:\\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?)$";
+
 /// Checks a callback URL at submit: http(s), a host, no credentials, no literal internal
 /// address. Host names are resolved and checked again at delivery.
 pub fn validate_url(raw: &str, allow_private: bool) -> Result<Url, WebhookError> {
@@ -354,6 +365,22 @@ fn without_url(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_of_the_spec_pattern_are_accepted() {
+        // The pattern's edges: every label and port form, a path and a query of its characters.
+        for url in [
+            "http://a.b",
+            "https://hooks.example.com/ocr?x=1",
+            "https://A-1.b-2-c.XYZ:65535/p/a%2Fth;x=1@:!$&'()*+,~._-/?q=/?&z",
+            "http://0.a:0",
+            "http://9-9.example:59999/",
+            "https://x.y:6553?",
+        ] {
+            assert!(validate_url(url, false).is_ok(), "{url}");
+        }
+        assert!(URL_PATTERN.starts_with("^(?:|https?://"));
+    }
 
     #[test]
     fn urls_are_checked_for_scheme_credentials_and_internal_addresses() {

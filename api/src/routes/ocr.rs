@@ -49,15 +49,21 @@ pub struct SubmitForm {
     /// joined with `+` (`de+en`). `GET /api/v1/languages/` lists what this server reads.
     pub language: Option<String>,
     /// Optional tool preset (`GET /api/v1/tools/`): `extract-tables`, `handwriting-to-text`
-    /// (forces `tier=vlm`) or `translate` (needs `translate_to`). Any other slug is `400`.
+    /// (forces `tier=vlm`) or `translate` (translates into `translate_to`, English when it is
+    /// not set). Any other slug is `400`.
     pub tool: Option<String>,
-    /// Target language of the `translate` tool: a language code as for `language` (`en`, `fr`,
-    /// `de`, `zh`, …). Required with `tool=translate`, refused without it.
+    /// Translate each page's text into this language: a language code as for `language`
+    /// (`en`, `fr`, `de`, `zh`, …). With any tool or none: `tool=extract-tables` with
+    /// `translate_to=de` extracts the tables and translates the text into German. Without it,
+    /// `tool=translate` translates into English. The translation is returned beside the
+    /// original (`pages[].translation`); it needs a chat model (`400` on a server without one,
+    /// see `GET /api/v1/tools/`).
     pub translate_to: Option<String>,
     /// Optional http(s) URL that receives the job summary (POST, JSON) when the job ends,
     /// signed with the account's webhook secret (`X-Ocrchat-Signature: sha256=HMAC(secret,
     /// "<X-Ocrchat-Timestamp>.<body>")`). Requires an account token; loopback and private
-    /// addresses are refused.
+    /// addresses are refused. The pattern gives the form every server takes (a host name, an
+    /// optional port, path and query); a literal public IP address is taken too.
     pub callback_url: Option<String>,
     /// PDFs only: `true` recognises every page, even born-digital pages whose own text layer
     /// is otherwise taken as it is (`pages[].engine` is then `pdf-text`, confidence 1.0). Scans
@@ -66,10 +72,10 @@ pub struct SubmitForm {
     /// `auto` (default), `tesseract` or `ppocr`: which engine reads page images. `auto` reads
     /// each page with Tesseract and, where its confidence is low (receipts, photos, handwriting),
     /// with PP-OCR (PP-OCRv6) too, keeping the more confident reading. `ppocr` reads Latin,
-    /// Greek, Chinese and Japanese text; with a language in another script it is `400`, and
-    /// `auto`-language pages in another script are read by Tesseract. `pages[].engine` says
-    /// what read each page (`tesseract`, `ppocr`, `pdf-text`). `400` on a server without the
-    /// PP-OCR models. With `tier=vlm` the vision model's text is placed on Tesseract's boxes.
+    /// Greek, Chinese and Japanese text; pages in another script, named in `language` or found
+    /// on the page, are read by Tesseract. `pages[].engine` says what read each page
+    /// (`tesseract`, `ppocr`, `pdf-text`). `400` on a server without the PP-OCR models. With
+    /// `tier=vlm` the vision model's text is placed on Tesseract's boxes.
     pub engine: Option<String>,
 }
 
@@ -118,10 +124,10 @@ impl OcrApi {
                 request_hash: request.fingerprint(),
             });
         if let Some(key) = &key {
-            if key.key.len() > 255 {
-                return Err(ApiError::bad_request(
-                    "Idempotency-Key is longer than 255 characters",
-                ));
+            if key.key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+                return Err(ApiError::bad_request(format!(
+                    "Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY_CHARS} characters"
+                )));
             }
             if let Some(existing) = claim_key(&state, key).await? {
                 return job_response(&state, existing).await;
@@ -305,6 +311,9 @@ pub(crate) async fn readable_job(
         .ok_or_else(ApiError::job_not_found)
 }
 
+/// The longest `Idempotency-Key` taken (`maxLength` in the OpenAPI document).
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
 /// A validated submit, before anything is stored.
 struct ParsedRequest {
     tier: Tier,
@@ -372,7 +381,7 @@ async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest,
     let language_spec = LanguageSpec::parse(&language)?;
     state.ensure_installed(&language_spec)?;
     let engine: EngineChoice = form.engine.as_deref().unwrap_or("auto").parse()?;
-    domain::engine::check_choice(engine, &language_spec, state.config.ppocr.is_some())?;
+    domain::engine::check_choice(engine, state.config.ppocr.is_some())?;
     let callback_url = match form.callback_url.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(
@@ -408,41 +417,31 @@ async fn parse_form(state: &AppState, form: SubmitForm) -> Result<ParsedRequest,
     })
 }
 
-/// Checks `translate_to` against the tool: required by `translate` (a language code, resolved
-/// to its Tesseract name), refused by every other tool, and `translate` needs a chat model.
+/// The translation a submit asks for (`domain::tool::translation_target`), as its target's
+/// Tesseract name; a translation needs a chat model.
 fn translate_target(
     state: &AppState,
     tool: Option<Tool>,
     raw: Option<&str>,
 ) -> Result<Option<String>, ApiError> {
-    let raw = raw.map(str::trim).filter(|r| !r.is_empty());
-    let needed = tool.is_some_and(Tool::needs_translate_to);
-    match (needed, raw) {
-        (false, None) => Ok(None),
-        (false, Some(_)) => Err(ApiError::bad_request(
-            "translate_to is only used with tool=translate",
-        )),
-        (true, None) => Err(ApiError::bad_request(
-            "tool=translate needs translate_to: the language to translate into (e.g. en, fr, de)",
-        )),
-        (true, Some(code)) => {
-            let target = domain::language::lookup(code)
-                .filter(|l| !domain::language::is_script_model(l))
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!(
-                        "unknown translate_to language '{code}' (expected a language code such \
-                         as en, fr, de, zh)"
-                    ))
-                })?;
-            if state.config.llm.base_url.is_none() {
-                return Err(ApiError::bad_request(
-                    "the translate tool is not available on this server (no chat model is \
-                     configured: OCRCHAT_LLM_BASE_URL)",
-                ));
-            }
-            Ok(Some(target.tesseract.to_owned()))
-        }
+    let Some(code) = domain::tool::translation_target(tool, raw) else {
+        return Ok(None);
+    };
+    let target = domain::language::lookup(code)
+        .filter(|l| !domain::language::is_script_model(l))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "unknown translate_to language '{code}' (expected a language code such as en, \
+                 fr, de, zh)"
+            ))
+        })?;
+    if state.config.llm.base_url.is_none() {
+        return Err(ApiError::bad_request(
+            "translation (tool=translate or translate_to) is not available on this server (no \
+             chat model is configured: OCRCHAT_LLM_BASE_URL)",
+        ));
     }
+    Ok(Some(target.tesseract.to_owned()))
 }
 
 /// Claims an Idempotency-Key: `Some(job)` when the key already produced a job.

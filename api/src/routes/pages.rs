@@ -89,7 +89,7 @@ pub struct PageLayoutObject {
     pub text: String,
     /// Blocks in reading order, with lines and words.
     pub blocks: Vec<LayoutBlockObject>,
-    /// With `tool=translate`: the page's text in `translate_to`.
+    /// With a translation (`translate_to` or `tool=translate`): the page's text in that language.
     #[oai(skip_serializing_if_is_none)]
     pub translation: Option<String>,
 }

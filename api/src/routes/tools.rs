@@ -17,7 +17,8 @@ pub struct ToolObject {
     /// The tier it forces, if any (`vlm` for `handwriting-to-text`).
     #[oai(skip_serializing_if_is_none)]
     pub tier: Option<String>,
-    /// Form fields it needs besides `file` (`translate_to` for `translate`).
+    /// Form fields it needs besides `file` (none today: `translate` without `translate_to`
+    /// translates into English).
     pub requires: Vec<String>,
     /// Whether this server can run it now: `handwriting-to-text` needs a vision model,
     /// `translate` a chat model. Naming an unavailable tool is `400`.
@@ -58,11 +59,11 @@ impl ToolsApi {
                 slug: tool.as_str().to_owned(),
                 description: tool.description().to_owned(),
                 tier: tool.forced_tier().map(|t| t.as_str().to_owned()),
-                requires: if tool.needs_translate_to() {
-                    vec!["translate_to".to_owned()]
-                } else {
-                    Vec::new()
-                },
+                requires: tool
+                    .required_fields()
+                    .iter()
+                    .map(|f| (*f).to_owned())
+                    .collect(),
                 available: match tool {
                     Tool::ExtractTables => true,
                     Tool::HandwritingToText => vision,

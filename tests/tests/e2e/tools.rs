@@ -70,7 +70,8 @@ async fn tool_list_names_three_tools_whose_availability_follows_the_configured_m
         );
         assert_eq!(handwriting["tier"], "vlm", "{handwriting}");
         assert_eq!(translate["available"], chat, "chat={chat} vision={vision}");
-        assert_eq!(translate["requires"], serde_json::json!(["translate_to"]));
+        // `translate` without `translate_to` translates into English: nothing is required.
+        assert_eq!(translate["requires"], serde_json::json!([]));
         assert!(tables.get("tier").is_none(), "{tables}");
     }
 }
@@ -80,19 +81,6 @@ async fn tool_and_translate_to_are_checked_before_anything_is_charged() {
     let app = api_only(true, false).await;
     let page = crate::support::tiny_png();
     for (fields, says) in [
-        (vec![("tool", "translate")], "needs translate_to"),
-        (
-            vec![("tool", "translate"), ("translate_to", " ")],
-            "needs translate_to",
-        ),
-        (
-            vec![("translate_to", "en")],
-            "only used with tool=translate",
-        ),
-        (
-            vec![("tool", "extract-tables"), ("translate_to", "en")],
-            "only used with tool=translate",
-        ),
         (vec![("tool", "summarise")], "unknown tool 'summarise'"),
         (vec![("tool", "Translate")], "unknown tool 'Translate'"),
         (
@@ -104,43 +92,110 @@ async fn tool_and_translate_to_are_checked_before_anything_is_charged() {
             vec![("tool", "translate"), ("translate_to", "Latin")],
             "'Latin'",
         ),
+        (vec![("translate_to", "klingon")], "'klingon'"),
     ] {
         let (status, body) = app.submit(page.clone(), "tiny.png", &fields, None).await;
         assert_eq!(status, 400, "{fields:?}: {body}");
         let message = body["error"].as_str().expect("error message");
         assert!(message.contains(says), "{fields:?}: {message}");
     }
-    // Without a chat model, translate is refused even when well formed.
+    // Without a chat model, a translation is refused however it is asked for.
     let bare = api_only(false, false).await;
-    let (status, body) = bare
-        .submit(
-            page.clone(),
-            "tiny.png",
-            &[("tool", "translate"), ("translate_to", "en")],
-            None,
-        )
-        .await;
-    assert_eq!(status, 400, "{body}");
-    let message = body["error"].as_str().expect("error message");
-    assert!(
-        message.contains("not available") && message.contains("OCRCHAT_LLM_BASE_URL"),
-        "{message}"
-    );
+    for fields in [
+        vec![("tool", "translate"), ("translate_to", "en")],
+        vec![("tool", "translate")],
+        vec![("translate_to", "de")],
+        vec![("tool", "extract-tables"), ("translate_to", "de")],
+    ] {
+        let (status, body) = bare.submit(page.clone(), "tiny.png", &fields, None).await;
+        assert_eq!(status, 400, "{fields:?}: {body}");
+        let message = body["error"].as_str().expect("error message");
+        assert!(
+            message.contains("not available") && message.contains("OCRCHAT_LLM_BASE_URL"),
+            "{fields:?}: {message}"
+        );
+    }
     for app in [&app, &bare] {
         let (_, account) = app.get_json("/api/v1/account/", None).await;
         assert_eq!(account["used"], 0, "refusals cost nothing: {account}");
     }
-    // The well-formed request is accepted where a chat model is configured.
-    let (status, body) = app
-        .submit(
-            page,
-            "tiny.png",
-            &[("tool", "translate"), ("translate_to", "fr")],
-            None,
+    // Well-formed requests are accepted where a chat model is configured: `translate` alone
+    // (into English) and `translate_to` alone or beside another tool too (see
+    // `a_translation_target_alone_or_beside_another_tool_translates_and_translate_alone_is_english`).
+    for fields in [
+        vec![("tool", "translate"), ("translate_to", "fr")],
+        vec![("tool", "translate")],
+        vec![("translate_to", "de")],
+        vec![("tool", "extract-tables"), ("translate_to", "de")],
+    ] {
+        let (status, body) = app.submit(page.clone(), "tiny.png", &fields, None).await;
+        assert_eq!(status, 200, "{fields:?}: {body}");
+    }
+}
+
+/// The chat model's answer to a translation request: the target it was asked for, read from the
+/// system prompt ("… into German. …"), so a test sees which language each page went to.
+fn name_the_target(_: usize, request: &Value) -> (u16, String) {
+    let prompt = request["messages"][0]["content"].as_str().unwrap_or("");
+    let target = prompt
+        .split("sends into ")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .unwrap_or("?");
+    answer(&format!("translated into {target}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_translation_target_alone_or_beside_another_tool_translates_and_translate_alone_is_english(
+) {
+    let model = ScriptedModel::start(name_the_target).await;
+    let base_url = model.base_url.clone();
+    let app = TestApp::spawn_with(Spawn {
+        configure: Box::new(move |c| {
+            c.llm.base_url = Some(base_url);
+            c.vlm.base_url = None;
+        }),
+        ..Spawn::default()
+    })
+    .await;
+    let entry = corpus::entry("de_typewritten_01.jpg");
+    for (fields, tool, target, language) in [
+        (
+            vec![("tool", "translate")],
+            Some("translate"),
+            "eng",
+            "English",
+        ),
+        (vec![("translate_to", "fr")], None, "fra", "French"),
+        (
+            vec![("tool", "extract-tables"), ("translate_to", "de")],
+            Some("extract-tables"),
+            "deu",
+            "German",
+        ),
+    ] {
+        let mut fields = fields;
+        fields.push(("language", "de"));
+        let job = finished(
+            &app,
+            std::fs::read(entry.path()).unwrap(),
+            &entry.file,
+            &fields,
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["tool"], "translate", "{body}");
+        assert_eq!(job["status"], "done", "{fields:?}: {job}");
+        assert_eq!(job["tool"], tool.map_or(Value::Null, Value::from), "{job}");
+        assert_eq!(job["translate_to"], target, "{fields:?}: {job}");
+        assert_eq!(
+            job["pages"][0]["translation"],
+            format!("translated into {language}"),
+            "{fields:?}: {job}"
+        );
+        assert!(
+            !job["pages"][0]["text"].as_str().unwrap_or("").is_empty(),
+            "the recognised text stays: {job}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -28,7 +28,6 @@ from .message_role import MessageRole
 from .page_layout_object import PageLayoutObject
 from .page_object import PageObject
 from .page_prices import PagePrices
-from .progress_event import ProgressEvent
 from .quota_body import QuotaBody
 from .status import Status
 from .stream_job_events_response_200 import StreamJobEventsResponse200
@@ -71,7 +70,6 @@ __all__ = (
     "PageLayoutObject",
     "PageObject",
     "PagePrices",
-    "ProgressEvent",
     "QuotaBody",
     "Status",
     "StreamJobEventsResponse200",

@@ -46,9 +46,11 @@ class JobObject:
         detected_language (None | str | Unset): With `language=auto`: the language detected on most of the recognised
             text (by
             characters), e.g. `deu`.
-        translate_to (None | str | Unset): With `tool=translate`: the target language (Tesseract name, e.g. `eng`).
-        translation (None | str | Unset): With `tool=translate`: the translation of all recognised pages, separated by
-            form feeds
+        translate_to (None | str | Unset): With a translation (`translate_to` or `tool=translate`): its language
+            (Tesseract name,
+            e.g. `eng`).
+        translation (None | str | Unset): With a translation: the translation of all recognised pages, separated by form
+            feeds
             like `text`.
         file_name (None | str | Unset): The uploaded file's name.
         finished_at (datetime.datetime | None | Unset): When the job reached `done` or `failed`.

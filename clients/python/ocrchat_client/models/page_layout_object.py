@@ -28,7 +28,8 @@ class PageLayoutObject:
             text (str): The page's text in reading order.
             blocks (list[LayoutBlockObject]): Blocks in reading order, with lines and words.
             mean_confidence (float | None | Unset): Mean word confidence on the page, 0..1.
-            translation (None | str | Unset): With `tool=translate`: the page's text in `translate_to`.
+            translation (None | str | Unset): With a translation (`translate_to` or `tool=translate`): the page's text in
+                that language.
     """
 
     index: int

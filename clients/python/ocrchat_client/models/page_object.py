@@ -43,7 +43,8 @@ class PageObject:
             `Han`,
             `Arabic`, `Devanagari`, …).
         detection_confidence (float | None | Unset): With `language=auto`: the language detector's confidence, 0..1.
-        translation (None | str | Unset): With `tool=translate`: the page's text in `translate_to`.
+        translation (None | str | Unset): With a translation (`translate_to` or `tool=translate`): the page's text in
+            that language.
     """
 
     index: int

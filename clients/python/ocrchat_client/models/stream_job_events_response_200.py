@@ -13,10 +13,19 @@ T = TypeVar("T", bound="StreamJobEventsResponse200")
 
 @_attrs_define
 class StreamJobEventsResponse200:
-    """One server-sent event; its `data` is a ProgressEvent as JSON.
+    """One server-sent event; its `data` is a JSON object.
 
     Attributes:
-        data (str): A ProgressEvent, as JSON.
+        data (str): A live progress update, as a JSON object:
+
+            - `seq` (integer): Position of the event in the job's stream (also the SSE `id`, for `Last-Event-ID`).
+            - `kind` (string): The event kind (also the SSE `event` name).
+            - `page_index` (integer, absent or null when it does not apply): The page just recognised (`page_recognized`
+            only), 0-based.
+            - `pages_done` (integer): Pages recognised so far.
+            - `page_count` (integer): Pages in the file.
+            - `status` (string): Job status after this event.
+            - `error` (string, absent or null when it does not apply): Why the job failed (`failed` only).
         event (str | Unset):
         id (str | Unset): The event's sequence number (send it back as `Last-Event-ID` to resume).
         retry (int | Unset):

@@ -30,14 +30,19 @@ class SubmitJobBody:
             joined with `+` (`de+en`). `GET /api/v1/languages/` lists what this server reads.
         tool (SubmitJobBodyTool | Unset): Optional tool preset (`GET /api/v1/tools/`): `extract-tables`, `handwriting-
             to-text`
-            (forces `tier=vlm`) or `translate` (needs `translate_to`). Any other slug is `400`.
-        translate_to (str | Unset): Target language of the `translate` tool: a language code as for `language` (`en`,
-            `fr`,
-            `de`, `zh`, …). Required with `tool=translate`, refused without it.
+            (forces `tier=vlm`) or `translate` (translates into `translate_to`, English when it is
+            not set). Any other slug is `400`.
+        translate_to (str | Unset): Translate each page's text into this language: a language code as for `language`
+            (`en`, `fr`, `de`, `zh`, …). With any tool or none: `tool=extract-tables` with
+            `translate_to=de` extracts the tables and translates the text into German. Without it,
+            `tool=translate` translates into English. The translation is returned beside the
+            original (`pages[].translation`); it needs a chat model (`400` on a server without one,
+            see `GET /api/v1/tools/`).
         callback_url (str | Unset): Optional http(s) URL that receives the job summary (POST, JSON) when the job ends,
             signed with the account's webhook secret (`X-Ocrchat-Signature: sha256=HMAC(secret,
             "<X-Ocrchat-Timestamp>.<body>")`). Requires an account token; loopback and private
-            addresses are refused.
+            addresses are refused. The pattern gives the form every server takes (a host name, an
+            optional port, path and query); a literal public IP address is taken too.
         force_ocr (bool | Unset): PDFs only: `true` recognises every page, even born-digital pages whose own text layer
             is otherwise taken as it is (`pages[].engine` is then `pdf-text`, confidence 1.0). Scans
             with an invisible OCR layer are always recognised again. Default `false`.
@@ -45,10 +50,10 @@ class SubmitJobBody:
             `auto` reads
             each page with Tesseract and, where its confidence is low (receipts, photos, handwriting),
             with PP-OCR (PP-OCRv6) too, keeping the more confident reading. `ppocr` reads Latin,
-            Greek, Chinese and Japanese text; with a language in another script it is `400`, and
-            `auto`-language pages in another script are read by Tesseract. `pages[].engine` says
-            what read each page (`tesseract`, `ppocr`, `pdf-text`). `400` on a server without the
-            PP-OCR models. With `tier=vlm` the vision model's text is placed on Tesseract's boxes.
+            Greek, Chinese and Japanese text; pages in another script, named in `language` or found
+            on the page, are read by Tesseract. `pages[].engine` says what read each page
+            (`tesseract`, `ppocr`, `pdf-text`). `400` on a server without the PP-OCR models. With
+            `tier=vlm` the vision model's text is placed on Tesseract's boxes.
     """
 
     file: File

@@ -18,7 +18,8 @@ class ToolObject:
     Attributes:
         slug (str): The slug to send as `tool`.
         description (str): What it does.
-        requires (list[str]): Form fields it needs besides `file` (`translate_to` for `translate`).
+        requires (list[str]): Form fields it needs besides `file` (none today: `translate` without `translate_to`
+            translates into English).
         available (bool): Whether this server can run it now: `handwriting-to-text` needs a vision model,
             `translate` a chat model. Naming an unavailable tool is `400`.
         tier (None | str | Unset): The tier it forces, if any (`vlm` for `handwriting-to-text`).
