@@ -280,32 +280,32 @@ fn constrain_fields(doc: &mut Value) {
             }
         }
     }
-    let key = doc
-        .pointer_mut("/paths/~1api~1v1~1ocr~1/post/parameters")
-        .and_then(Value::as_array_mut)
-        .and_then(|params| params.iter_mut().find(|p| p["name"] == "Idempotency-Key"));
-    if let Some(schema) = key
-        .and_then(|p| p.get_mut("schema"))
-        .and_then(Value::as_object_mut)
-    {
+    if let Some(schema) = parameter_schema(doc, "post", "Idempotency-Key") {
         schema.insert(
             "maxLength".into(),
             Value::from(crate::routes::ocr::MAX_IDEMPOTENCY_KEY_CHARS as u64),
         );
     }
-    let cursor = doc
-        .pointer_mut("/paths/~1api~1v1~1ocr~1/get/parameters")
-        .and_then(Value::as_array_mut)
-        .and_then(|params| params.iter_mut().find(|p| p["name"] == "cursor"));
-    if let Some(schema) = cursor
-        .and_then(|p| p.get_mut("schema"))
-        .and_then(Value::as_object_mut)
-    {
+    if let Some(schema) = parameter_schema(doc, "get", "cursor") {
         schema.insert(
             "pattern".into(),
             Value::from(domain::listing::JobCursor::PATTERN),
         );
     }
+}
+
+/// The schema of the parameter `name` of `method` on `/api/v1/ocr/`, if the document has it.
+fn parameter_schema<'a>(
+    doc: &'a mut Value,
+    method: &str,
+    name: &str,
+) -> Option<&'a mut Map<String, Value>> {
+    doc.pointer_mut(&format!("/paths/~1api~1v1~1ocr~1/{method}/parameters"))?
+        .as_array_mut()?
+        .iter_mut()
+        .find(|p| p["name"] == name)?
+        .get_mut("schema")?
+        .as_object_mut()
 }
 
 /// The operations of a document, as (path, method, operation) entries.
