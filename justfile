@@ -28,7 +28,7 @@ run: deps
 
 # Run the whole test suite against the real stack (Postgres, Redis, Tesseract, pdfium).
 test: deps
-    scripts/deps.sh system-test ppocr ppocr-int8 embeddings llama models schemathesis browser clients
+    scripts/deps.sh system-test ppocr embeddings llama models schemathesis browser clients
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo test --workspace --no-fail-fast -- --test-threads "${OCRCHAT_TEST_THREADS:-4}"
 
 # Formatting and lints, as CI expects them.
@@ -51,7 +51,7 @@ clients:
 
 # Benchmarks: ocrchat's engines against the reference tools, printed side by side.
 bench: deps && bench-service bench-chat
-    scripts/deps.sh system-test ppocr ppocr-int8 embeddings
+    scripts/deps.sh system-test ppocr embeddings
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p workers --bench ocr
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p search --bench retrieval
     OCRCHAT_CORPUS="$(scripts/deps.sh corpus)" cargo bench -p search --bench recall

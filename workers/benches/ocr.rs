@@ -133,6 +133,9 @@ fn main() -> Result<()> {
                     runs.push(run_engines(&pages, &tessdata, &config, threads, mode)?);
                 }
             }
+            if wanted("times") {
+                print_page_times(&pages, &tessdata, &config)?;
+            }
         }
         Ok(config) => println!("PP-OCR skipped: missing {:?}", config.missing_files()),
         Err(err) => println!("PP-OCR skipped: {err}"),
@@ -262,6 +265,63 @@ fn print_goals(runs: &[Run], pages: usize) {
             tess.score.rate() * 100.0
         );
     }
+}
+
+/// Each page alone through each engine, one after another on one pool thread: where the time
+/// of `auto` goes (`OCRCHAT_BENCH_ONLY=times`; not in the default set, it adds a minute).
+fn print_page_times(pages: &[Page], tessdata: &Path, config: &PpOcrConfig) -> Result<()> {
+    let pool = OcrPool::with_options(OcrOptions {
+        threads: 1,
+        ppocr: Some(config.clone()),
+        ..OcrOptions::new(tessdata)
+    });
+    let time = |engine: EngineKind, page: &Page| -> Result<(f64, PageResult)> {
+        let started = Instant::now();
+        let result = pool.recognize_with_blocking(
+            engine,
+            OcrRequest {
+                image: page.image.clone(),
+                languages: page.languages.clone(),
+                priority: 0,
+            },
+        )?;
+        Ok((started.elapsed().as_secs_f64(), result))
+    };
+    // Loads each engine (and each language) before the clock matters.
+    if let Some(page) = pages.first() {
+        time(EngineKind::Tesseract, page)?;
+        time(EngineKind::PpOcr, page)?;
+    }
+    println!();
+    println!(
+        "{:<34} {:>8} {:>8} {:>8} {:>7} {:>7}",
+        "seconds per page (1 thread)", "tess s", "ppocr s", "ratio", "words", "lines"
+    );
+    let (mut tess_total, mut pp_total) = (0.0, 0.0);
+    for page in pages {
+        let (tess, _) = time(EngineKind::Tesseract, page)?;
+        let (pp, result) = time(EngineKind::PpOcr, page)?;
+        tess_total += tess;
+        pp_total += pp;
+        let lines: usize = result.blocks.iter().map(|b| b.lines.len()).sum();
+        println!(
+            "{:<34} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>7}",
+            page.label,
+            tess,
+            pp,
+            pp / tess,
+            result.word_count(),
+            lines
+        );
+    }
+    println!(
+        "{:<34} {:>8.2} {:>8.2} {:>8.2}",
+        "all pages",
+        tess_total,
+        pp_total,
+        pp_total / tess_total
+    );
+    Ok(())
 }
 
 /// Which reading a [`run_engines`] run makes.

@@ -48,25 +48,42 @@ fn engine() -> PpOcr {
 }
 
 /// CER bounds per corpus file, a little above what this engine measured with its default int8
-/// recogniser (the float one's figure, then RapidOCR 3.10 in Python on the same page images
-/// with the float models, in brackets; RapidOCR trusts the orientation classifier and keeps
-/// another sheet's lines, see the module notes of `ppocr`): the test catches regressions, not
-/// noise.
+/// recogniser (RapidOCR 3.10 in Python on the same page images with the float models, in
+/// brackets; RapidOCR trusts the orientation classifier and keeps another sheet's lines, see the
+/// module notes of `ppocr`): the test catches regressions, not noise.
 const BOUNDS: &[(&str, f64)] = &[
-    ("en_receipt_01.jpg", 0.13),            // 11.57% (11.31%, 12.08%)
-    ("en_receipt_02.jpg", 0.24),            // 21.60% (21.60%, 22.09%)
-    ("en_receipt_03.jpg", 0.12),            // 10.64% (9.98%, 43.24%)
-    ("en_typewritten_letter_2p.pdf", 0.02), // 0.55% (0.59%, 8.11%)
-    ("de_typewritten_01.jpg", 0.115),       // 9.78% (9.78%, 13.51%)
-    ("da_typewritten_01.jpg", 0.12),        // 10.46% (10.46%, 13.70%)
-    ("fr_typewritten_01.jpg", 0.08),        // 7.22% (6.05%, 6.63%)
-    ("fr_typewritten_02.jpg", 0.035),       // 2.99% (2.06%, 7.42%)
-    ("de_print_antiqua_01.tif", 0.015),     // 0.86% (0.77%, 4.42%)
-    ("de_print_fraktur_01.jpg", 0.07),      // 6.31% (5.35%, 6.86%)
-    ("fr_handwritten_01.jpg", 0.22),        // 20.04% (18.81%, 18.81%)
+    ("en_receipt_01.jpg", 0.13),            // 11.31% (12.08%)
+    ("en_receipt_02.jpg", 0.24),            // 20.87% (22.09%)
+    ("en_receipt_03.jpg", 0.12),            // 9.76% (43.24%)
+    ("en_typewritten_letter_2p.pdf", 0.02), // 0.73% (8.11%)
+    ("de_typewritten_01.jpg", 0.115),       // 9.78% (13.51%)
+    ("da_typewritten_01.jpg", 0.12),        // 8.18% (13.70%)
+    ("fr_typewritten_01.jpg", 0.095),       // 8.00% (6.63%)
+    ("fr_typewritten_02.jpg", 0.035),       // 2.27% (7.42%)
+    ("de_print_antiqua_01.tif", 0.015),     // 1.01% (4.42%)
+    ("de_print_fraktur_01.jpg", 0.075),     // 6.17% (6.86%)
+    ("fr_handwritten_01.jpg", 0.235),       // 20.86% (18.81%)
 ];
-/// Micro-averaged over the corpus: 5.10% (float recogniser 4.84%, RapidOCR 10.01%).
+/// Micro-averaged over the corpus: 4.92% (RapidOCR 10.01%).
 const TOTAL_BOUND: f64 = 0.06;
+
+fn intersection_over_union(a: &BBox, b: &BBox) -> f64 {
+    let area = |x0: u32, y0: u32, x1: u32, y1: u32| {
+        f64::from(x1.saturating_sub(x0)) * f64::from(y1.saturating_sub(y0))
+    };
+    let inter = area(
+        a.x0.max(b.x0),
+        a.y0.max(b.y0),
+        a.x1.min(b.x1),
+        a.y1.min(b.y1),
+    );
+    let union = area(a.x0, a.y0, a.x1, a.y1) + area(b.x0, b.y0, b.x1, b.y1) - inter;
+    if union > 0.0 {
+        inter / union
+    } else {
+        0.0
+    }
+}
 
 fn contains(outer: &BBox, inner: &BBox) -> bool {
     outer.x0 <= inner.x0 && outer.y0 <= inner.y0 && outer.x1 >= inner.x1 && outer.y1 >= inner.y1
@@ -293,20 +310,25 @@ fn an_upside_down_page_reads_the_same_words_in_the_same_places() {
             width - mine.bbox.x0,
             height - mine.bbox.y0,
         ]);
-        let off = [
-            expected.x0.abs_diff(theirs.bbox.x0),
-            expected.y0.abs_diff(theirs.bbox.y0),
-            expected.x1.abs_diff(theirs.bbox.x1),
-            expected.y1.abs_diff(theirs.bbox.y1),
-        ];
-        if off.iter().all(|&d| d <= 15) {
+        // Placed: overlapping the expected box by at least half their union (intersection over
+        // union 0.5, the usual criterion for a detection on its object). Exact agreement is not
+        // to be had: a word's edges come from CTC time steps (one step is a sixth of the line's
+        // height), and a line read the other way puts its peaks a step or so elsewhere.
+        let iou = intersection_over_union(&expected, &theirs.bbox);
+        if iou >= 0.5 {
             placed += 1;
+        } else {
+            println!(
+                "{}: {:?} expected at {:?} (IoU {iou:.2})",
+                word.text, theirs.bbox, expected
+            );
         }
     }
-    // Most lines, not all: the classifier is not sure enough (0.9) to turn some of them.
+    // Every line is read both ways once the classifier has turned enough of them, but a few
+    // words still read differently upside down.
     println!("{compared} words compared, {placed} placed where expected");
     assert!(
-        compared >= 15,
+        compared >= 30,
         "only {compared} words read the same upside down\n{}\n---\n{}",
         upright.text,
         turned.text

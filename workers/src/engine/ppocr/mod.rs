@@ -8,7 +8,8 @@
 //!
 //! 1. the page is scaled down to at most 2000 px on its longer side (both sides rounded to
 //!    multiples of 32), and a very wide or very low image is padded with black above and below;
-//! 2. [`detect`] finds text-line boxes (DB);
+//! 2. [`detect`] finds text-line boxes (DB), on the page scaled to a shorter side of 960 px, and
+//!    again on the page as bounded where that finds only small text ([`detect::Resolution`]);
 //! 3. each box is cut out of the scaled page with a perspective warp; crops 1.5 times taller
 //!    than wide are turned a quarter counter-clockwise (vertical text);
 //! 4. [`classify`] turns upside-down crops; each crop it turned is read as found as well, and
@@ -40,10 +41,10 @@
 //! Without the two checks, the recognised words were RapidOCR's on 10 of 12 corpus pages and
 //! differed by a few characters on the other two.
 //!
-//! Cost, measured on the corpus with one thread (release build): 1.6 to 7 s a page, ~100 MB per
-//! loaded engine, and a peak of ~700 MB while a page at the 2000-px bound is detected (the
-//! detector's activations; RapidOCR peaks at ~880 MB on the same page). About 70% of the time
-//! is the recogniser, 28% the detector. ONNX Runtime's memory arena is on (and shrunk after
+//! Cost, measured on the corpus with one thread (release build, int8 recogniser): 0.8 to 4.5 s a
+//! page, ~100 MB per loaded engine. About 70% of the time is the recogniser, 25% the detector
+//! (in float with RapidOCR's detector input: 1.6 to 8.5 s a page, 70% recogniser, 28% detector,
+//! and a peak of ~700 MB while a page at the 2000-px bound was detected). ONNX Runtime's memory arena is on (and shrunk after
 //! every run, see [`model`]), which saves a sixth of the time RapidOCR's setting (no arena)
 //! spends faulting in fresh memory. A 4000 × 6000 page costs no more than that plus its own
 //! image, since it is scaled to the bound while being converted. Everything runs on the calling thread (ONNX Runtime is
@@ -61,6 +62,7 @@ mod recognise;
 mod strays;
 
 use crate::engine::raster::PageImage;
+use detect::Resolution;
 use domain::{BBox, Block, Line, PageResult, Word};
 use geometry::{Homography, Point, Quad};
 use model::Model;
@@ -86,6 +88,10 @@ const MIN_SIDE_LEN: f64 = 30.0;
 /// Pages at most this high, or wider than [`PAD_RATIO`] times their height, are padded.
 const PAD_MIN_HEIGHT: usize = 30;
 const PAD_RATIO: f64 = 8.0;
+/// Share of a page's crops the orientation classifier must turn for every crop to be read both
+/// ways (`PpOcr::check_turns`). On the corpus, every page upright, it turned 27 of 429 (6%); on
+/// an upside-down page about half.
+const MIXED_TURNS: f64 = 0.3;
 /// Lines scoring below this are dropped (`text_score`).
 const TEXT_SCORE: f32 = 0.5;
 
@@ -105,21 +111,22 @@ pub struct PpOcrConfig {
 
 /// The recogniser's arithmetic: the int8 model by default, the wheel's float model on request.
 ///
-/// The recogniser is 60–70% of PP-OCR's time, most of it convolutions, which ONNX Runtime runs
-/// about twice as fast in int8. Measured on the developer corpus (`cargo bench -p workers
-/// --bench ocr`, two threads): 0.42 → 0.61 pages/s, CER 4.84% → 5.10% (receipts 14.2% →
-/// 14.5%, handwriting 18.8% → 20.0%). `Float` is the model exactly as RapidOCR ships it.
+/// The recogniser is 60–70% of PP-OCR's time in float, most of it convolutions, which ONNX
+/// Runtime runs about twice as fast in int8. Measured on the developer corpus (`cargo bench -p
+/// workers --bench ocr`, two threads, same run): 0.40 → 0.64 pages/s, CER 4.84% → 5.06%
+/// (receipts 14.22% both, handwriting 18.81% → 19.22%, Fraktur 5.35% → 6.31%; RapidOCR reads
+/// them at 26.60%, 18.81% and 6.86%).
 ///
-/// `Float` is the default: the int8 model's accuracy depends on its calibration, which is made
-/// on each machine at install time, and on a fresh machine it read handwriting at 27% CER and a
-/// receipt at 17% where float reads 19% and 11% (24% and 17% with the calibration fonts
-/// pinned). `OCRCHAT_PPOCR_RECOGNISER=int8` trades that for speed.
+/// The int8 model is made at install time (`scripts/quantise_recogniser.py`), with 7-bit weights
+/// so it computes the same on CPUs with and without VNNI (an 8-bit model read handwriting at 24%
+/// CER on one machine and 19% on another, and gave different outputs under an AVX2-only CPU).
+/// `Float` is the model exactly as RapidOCR ships it (`OCRCHAT_PPOCR_RECOGNISER=float`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {
     /// [`INT8_RECOGNISER_MODEL`].
+    #[default]
     Int8,
     /// [`RECOGNISER_MODEL`].
-    #[default]
     Float,
 }
 
@@ -332,22 +339,17 @@ impl PpOcr {
         let image = Bgr::from_page(&page.image, width, height);
         let (image, pad_top) = pad_if_flat(image);
 
-        let Some((tensor, map_width, map_height)) = detect::prepare(&image) else {
+        let mut quads = self.detect(&image, Resolution::Reduced)?;
+        if let Some((found, scale)) = &quads {
+            let reduced = detect::input_size(image.width, image.height, Resolution::Reduced)
+                != detect::input_size(image.width, image.height, Resolution::Full);
+            if reduced && detect::needs_full_resolution(found, *scale) {
+                quads = self.detect(&image, Resolution::Full)?;
+            }
+        }
+        let Some((quads, _)) = quads else {
             return Ok(Vec::new());
         };
-        let (shape, map) = self.detector.run([1, 3, map_height, map_width], &tensor)?;
-        drop(tensor);
-        let (out_height, out_width) = match shape.as_slice() {
-            [1, 1, h, w] if h * w == map.len() => (*h, *w),
-            other => {
-                return Err(PpOcrError::Inference {
-                    model: self.detector.name.clone(),
-                    detail: format!("unexpected detector output shape {other:?}"),
-                })
-            }
-        };
-        let quads = detect::boxes_from_map(&map, out_width, out_height, image.width, image.height);
-        drop(map);
 
         let mut crops = Vec::with_capacity(quads.len());
         let mut kept = Vec::with_capacity(quads.len());
@@ -400,6 +402,31 @@ impl PpOcr {
             .collect())
     }
 
+    /// Step 2 at `resolution`: the text boxes in `image`'s pixels, and the scale of the
+    /// detector's map (map pixels per image pixel); `None` for an image too small to detect in.
+    fn detect(
+        &self,
+        image: &Bgr,
+        resolution: Resolution,
+    ) -> Result<Option<(Vec<Quad>, f64)>, PpOcrError> {
+        let Some((tensor, map_width, map_height)) = detect::prepare(image, resolution) else {
+            return Ok(None);
+        };
+        let (shape, map) = self.detector.run([1, 3, map_height, map_width], &tensor)?;
+        drop(tensor);
+        let (out_height, out_width) = match shape.as_slice() {
+            [1, 1, h, w] if h * w == map.len() => (*h, *w),
+            other => {
+                return Err(PpOcrError::Inference {
+                    model: self.detector.name.clone(),
+                    detail: format!("unexpected detector output shape {other:?}"),
+                })
+            }
+        };
+        let quads = detect::boxes_from_map(&map, out_width, out_height, image.width, image.height);
+        Ok(Some((quads, out_width as f64 / image.width.max(1) as f64)))
+    }
+
     /// Step 4½: every crop the classifier turned upside down is read the way it was found as
     /// well, and the reading with the higher score is kept (`turned` and `recognised` updated).
     ///
@@ -410,22 +437,29 @@ impl PpOcr {
     /// letter at 0.6% instead of 11.2% and 5.4% a page, for re-reading those few crops. What
     /// really is upside down stays turned: its turned reading scores higher (the receipt lying
     /// under one corpus receipt).
+    ///
+    /// It is wrong the other way too: on a page lying upside down it turns only about half the
+    /// lines (6 or 7 of 12 on the top third of a typed page, depending on a 3% change of the
+    /// detector's scale). So where it turned at least [`MIXED_TURNS`] of a page's crops, every
+    /// crop is read both ways, not only the turned ones.
     fn check_turns(
         &self,
         crops: &[Bgr],
         turned: &mut [bool],
         recognised: &mut [Recognised],
     ) -> Result<(), PpOcrError> {
-        let indices: Vec<usize> = (0..crops.len()).filter(|&i| turned[i]).collect();
-        if indices.is_empty() {
+        let count = turned.iter().filter(|&&t| t).count();
+        let mixed = count as f64 >= MIXED_TURNS * crops.len() as f64;
+        let indices: Vec<usize> = (0..crops.len()).filter(|&i| mixed || turned[i]).collect();
+        if count == 0 || indices.is_empty() {
             return Ok(());
         }
-        let as_found: Vec<Bgr> = indices.iter().map(|&i| crops[i].rotate_180()).collect();
-        let readings = recognise::recognise(&self.recogniser, &self.dictionary, &as_found)?;
+        let other_way: Vec<Bgr> = indices.iter().map(|&i| crops[i].rotate_180()).collect();
+        let readings = recognise::recognise(&self.recogniser, &self.dictionary, &other_way)?;
         for (&index, reading) in indices.iter().zip(readings) {
             if reading.score > recognised[index].score {
                 recognised[index] = reading;
-                turned[index] = false;
+                turned[index] = !turned[index];
             }
         }
         Ok(())
@@ -616,8 +650,8 @@ mod tests {
         assert_eq!(" Float ".parse(), Ok(Precision::Float));
         assert_eq!("fp32".parse(), Ok(Precision::Float));
         assert!("fp16".parse::<Precision>().is_err());
-        // Float by default: int8's accuracy depends on the machine's calibration.
-        assert_eq!(Precision::default().file(), RECOGNISER_MODEL);
+        // Int8 by default: its 7-bit weights compute the same on every x86 CPU.
+        assert_eq!(Precision::default().file(), INT8_RECOGNISER_MODEL);
         assert_eq!(Precision::Int8.file(), INT8_RECOGNISER_MODEL);
     }
 
