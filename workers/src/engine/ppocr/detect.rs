@@ -3,7 +3,6 @@
 //!
 //! 1. the image is resized so its *shorter* side is at least 736 px (`limit_type: min`), both
 //!    sides rounded to multiples of 32 (the network's stride), and normalised to `[-1, 1]`;
-//!    unlike RapidOCR, a shorter side over 960 px is first scaled down to 960 ([`Resolution`]);
 //! 2. the model's probability map is thresholded at 0.3 and dilated by a 2×2 square;
 //! 3. every border of the binary map (at most 1000) becomes its minimum-area rectangle, dropped
 //!    when its shorter side is under 3 px or the mean probability inside it is under 0.5;
@@ -35,56 +34,11 @@ const MIN_SIZE: f64 = 3.0;
 /// Boxes whose top-left corners are this close vertically (or closer) sort as one row.
 const SORT_ROW_THRESHOLD: f64 = 10.0;
 
-/// Shorter sides above this are scaled down to it at [`Resolution::Reduced`].
-const REDUCED_SIDE_LEN: f64 = 960.0;
-/// Below this median box height, in pixels of the reduced map, text is re-detected at
-/// [`Resolution::Full`] ([`needs_full_resolution`]).
-const MIN_REDUCED_TEXT_HEIGHT: f64 = 16.0;
-
-/// How finely the detector looks at a page.
-///
-/// RapidOCR runs the detector on the page as bounded for recognition (2000 px on the longer
-/// side): for a scanned A4 page about 1408 × 1984, where text lines are 30–45 px high. The
-/// detector needs far less: PaddleOCR itself detects at 960 px. With the shorter side at 960
-/// px (about 960 × 1350) detection costs a third (the corpus: 14.1 → 7.8 s of 36 s), the
-/// crops are still cut from the full page, and corpus CER went 5.06% → 4.92%. Where text is
-/// small, though, a reduced map merges lines: a receipt scaled to half size read at 19.8% CER
-/// instead of 12.9%. So [`Resolution::Reduced`] comes first and, where its boxes are under
-/// [`MIN_REDUCED_TEXT_HEIGHT`] high, the page is detected again at [`Resolution::Full`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Resolution {
-    /// Shorter side at most 960 px (and at least 736).
-    Reduced,
-    /// The image as given (shorter side at least 736): RapidOCR's input.
-    Full,
-}
-
-/// Whether boxes found at [`Resolution::Reduced`] say the text is too small for it: their
-/// median height (the shorter side of each box) under [`MIN_REDUCED_TEXT_HEIGHT`] map pixels.
-/// `scale` is map pixels per image pixel. No boxes: nothing to gain from looking again.
-pub(super) fn needs_full_resolution(boxes: &[Quad], scale: f64) -> bool {
-    let mut heights: Vec<f64> = boxes
-        .iter()
-        .map(|q| q[0].distance(&q[3]).min(q[0].distance(&q[1])) * scale)
-        .collect();
-    if heights.is_empty() {
-        return false;
-    }
-    heights.sort_by(f64::total_cmp);
-    heights[heights.len() / 2] < MIN_REDUCED_TEXT_HEIGHT
-}
-
 /// The network input size for an image of `width` × `height`, `(width, height)`, or `None` when
 /// a side would round to nothing.
-pub(super) fn input_size(
-    width: usize,
-    height: usize,
-    resolution: Resolution,
-) -> Option<(usize, usize)> {
+pub(super) fn input_size(width: usize, height: usize) -> Option<(usize, usize)> {
     let (w, h) = (width as f64, height as f64);
-    let ratio = if resolution == Resolution::Reduced && h.min(w) > REDUCED_SIDE_LEN {
-        REDUCED_SIDE_LEN / h.min(w)
-    } else if h.min(w) < LIMIT_SIDE_LEN {
+    let ratio = if h.min(w) < LIMIT_SIDE_LEN {
         if h < w {
             LIMIT_SIDE_LEN / h
         } else {
@@ -99,8 +53,8 @@ pub(super) fn input_size(
 }
 
 /// The detector's input tensor (`[1, 3, height, width]`, row-major) and its width and height.
-pub(super) fn prepare(image: &Bgr, resolution: Resolution) -> Option<(Vec<f32>, usize, usize)> {
-    let (width, height) = input_size(image.width, image.height, resolution)?;
+pub(super) fn prepare(image: &Bgr) -> Option<(Vec<f32>, usize, usize)> {
+    let (width, height) = input_size(image.width, image.height)?;
     let resized = image.resize(width, height);
     let mut tensor = vec![0f32; 3 * width * height];
     resized.write_chw(&mut tensor, width);
@@ -269,36 +223,11 @@ mod tests {
 
     #[test]
     fn input_sizes_follow_the_limit_and_the_stride() {
-        use Resolution::{Full, Reduced};
         // Shorter side scaled up to 736, both sides to multiples of 32 (half to even).
-        assert_eq!(input_size(701, 1162, Full), Some((736, 1216)));
-        assert_eq!(input_size(701, 1162, Reduced), Some((736, 1216)));
+        assert_eq!(input_size(701, 1162), Some((736, 1216)));
         // Large enough: no scaling, only rounding (2000 / 32 = 62.5 rounds to 62).
-        assert_eq!(input_size(1504, 2000, Full), Some((1504, 1984)));
-        // Reduced: shorter side 960, the other in proportion (1276.6 → 1280).
-        assert_eq!(input_size(1504, 2000, Reduced), Some((960, 1280)));
-        // Between 736 and 960 nothing changes but the rounding (1200 / 32 = 37.5 → 38).
-        assert_eq!(input_size(900, 1200, Reduced), Some((896, 1216)));
-        assert_eq!(input_size(900, 1200, Reduced), input_size(900, 1200, Full));
-        assert_eq!(input_size(0, 10, Full), None);
-    }
-
-    #[test]
-    fn small_text_is_detected_again_at_full_resolution() {
-        // Lines 20 px high in the image; the reduced map is at 0.7 of it: 14 px, too small.
-        let lines: Vec<Quad> = (0..5)
-            .map(|i| quad(10.0, 30.0 * i as f64, 400.0, 30.0 * i as f64 + 20.0))
-            .collect();
-        assert!(needs_full_resolution(&lines, 0.7));
-        // At 0.9 they are 18 px: enough.
-        assert!(!needs_full_resolution(&lines, 0.9));
-        // The median decides: two small boxes among three large ones do not.
-        let mut mixed = lines[..2].to_vec();
-        mixed.extend((0..3).map(|i| quad(0.0, 100.0 * i as f64, 500.0, 100.0 * i as f64 + 40.0)));
-        assert!(!needs_full_resolution(&mixed, 0.7));
-        // A tall box (vertical text) counts its width.
-        assert!(needs_full_resolution(&[quad(0.0, 0.0, 20.0, 400.0)], 0.7));
-        assert!(!needs_full_resolution(&[], 0.5));
+        assert_eq!(input_size(1504, 2000), Some((1504, 1984)));
+        assert_eq!(input_size(0, 10), None);
     }
 
     #[test]

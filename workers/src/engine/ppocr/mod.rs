@@ -8,8 +8,7 @@
 //!
 //! 1. the page is scaled down to at most 2000 px on its longer side (both sides rounded to
 //!    multiples of 32), and a very wide or very low image is padded with black above and below;
-//! 2. [`detect`] finds text-line boxes (DB), on the page scaled to a shorter side of 960 px, and
-//!    again on the page as bounded where that finds only small text ([`detect::Resolution`]);
+//! 2. [`detect`] finds text-line boxes (DB);
 //! 3. each box is cut out of the scaled page with a perspective warp; crops 1.5 times taller
 //!    than wide are turned a quarter counter-clockwise (vertical text);
 //! 4. [`classify`] turns upside-down crops; each crop it turned is read as found as well, and
@@ -41,10 +40,11 @@
 //! Without the two checks, the recognised words were RapidOCR's on 10 of 12 corpus pages and
 //! differed by a few characters on the other two.
 //!
-//! Cost, measured on the corpus with one thread (release build, int8 recogniser): 0.8 to 4.5 s a
-//! page, ~100 MB per loaded engine. About 70% of the time is the recogniser, 25% the detector
-//! (in float with RapidOCR's detector input: 1.6 to 8.5 s a page, 70% recogniser, 28% detector,
-//! and a peak of ~700 MB while a page at the 2000-px bound was detected). ONNX Runtime's memory arena is on (and shrunk after
+//! Cost, measured on the corpus with one thread (release build, int8 recogniser): 1.1 to 5.4 s a
+//! page, ~100 MB per loaded engine, and a peak of ~700 MB while a page at the 2000-px bound is
+//! detected (the detector's activations; RapidOCR peaks at ~880 MB on the same page). About 60%
+//! of the time is the recogniser, 40% the detector (in float: 1.6 to 8.5 s a page, 70% and 28%).
+//! ONNX Runtime's memory arena is on (and shrunk after
 //! every run, see [`model`]), which saves a sixth of the time RapidOCR's setting (no arena)
 //! spends faulting in fresh memory. A 4000 × 6000 page costs no more than that plus its own
 //! image, since it is scaled to the bound while being converted. Everything runs on the calling thread (ONNX Runtime is
@@ -62,7 +62,6 @@ mod recognise;
 mod strays;
 
 use crate::engine::raster::PageImage;
-use detect::Resolution;
 use domain::{BBox, Block, Line, PageResult, Word};
 use geometry::{Homography, Point, Quad};
 use model::Model;
@@ -339,17 +338,22 @@ impl PpOcr {
         let image = Bgr::from_page(&page.image, width, height);
         let (image, pad_top) = pad_if_flat(image);
 
-        let mut quads = self.detect(&image, Resolution::Reduced)?;
-        if let Some((found, scale)) = &quads {
-            let reduced = detect::input_size(image.width, image.height, Resolution::Reduced)
-                != detect::input_size(image.width, image.height, Resolution::Full);
-            if reduced && detect::needs_full_resolution(found, *scale) {
-                quads = self.detect(&image, Resolution::Full)?;
-            }
-        }
-        let Some((quads, _)) = quads else {
+        let Some((tensor, map_width, map_height)) = detect::prepare(&image) else {
             return Ok(Vec::new());
         };
+        let (shape, map) = self.detector.run([1, 3, map_height, map_width], &tensor)?;
+        drop(tensor);
+        let (out_height, out_width) = match shape.as_slice() {
+            [1, 1, h, w] if h * w == map.len() => (*h, *w),
+            other => {
+                return Err(PpOcrError::Inference {
+                    model: self.detector.name.clone(),
+                    detail: format!("unexpected detector output shape {other:?}"),
+                })
+            }
+        };
+        let quads = detect::boxes_from_map(&map, out_width, out_height, image.width, image.height);
+        drop(map);
 
         let mut crops = Vec::with_capacity(quads.len());
         let mut kept = Vec::with_capacity(quads.len());
@@ -402,31 +406,6 @@ impl PpOcr {
             .collect())
     }
 
-    /// Step 2 at `resolution`: the text boxes in `image`'s pixels, and the scale of the
-    /// detector's map (map pixels per image pixel); `None` for an image too small to detect in.
-    fn detect(
-        &self,
-        image: &Bgr,
-        resolution: Resolution,
-    ) -> Result<Option<(Vec<Quad>, f64)>, PpOcrError> {
-        let Some((tensor, map_width, map_height)) = detect::prepare(image, resolution) else {
-            return Ok(None);
-        };
-        let (shape, map) = self.detector.run([1, 3, map_height, map_width], &tensor)?;
-        drop(tensor);
-        let (out_height, out_width) = match shape.as_slice() {
-            [1, 1, h, w] if h * w == map.len() => (*h, *w),
-            other => {
-                return Err(PpOcrError::Inference {
-                    model: self.detector.name.clone(),
-                    detail: format!("unexpected detector output shape {other:?}"),
-                })
-            }
-        };
-        let quads = detect::boxes_from_map(&map, out_width, out_height, image.width, image.height);
-        Ok(Some((quads, out_width as f64 / image.width.max(1) as f64)))
-    }
-
     /// Step 4½: every crop the classifier turned upside down is read the way it was found as
     /// well, and the reading with the higher score is kept (`turned` and `recognised` updated).
     ///
@@ -439,8 +418,8 @@ impl PpOcr {
     /// under one corpus receipt).
     ///
     /// It is wrong the other way too: on a page lying upside down it turns only about half the
-    /// lines (6 or 7 of 12 on the top third of a typed page, depending on a 3% change of the
-    /// detector's scale). So where it turned at least [`MIXED_TURNS`] of a page's crops, every
+    /// lines (6 or 7 of 12 on the top third of a typed page; a 3% change of the detector's scale
+    /// was enough to turn 6 instead of 7 and lose half the page's words). So where it turned at least [`MIXED_TURNS`] of a page's crops, every
     /// crop is read both ways, not only the turned ones.
     fn check_turns(
         &self,
