@@ -16,9 +16,9 @@ CPU. Without VNNI (AVX2, or AVX-512 before Cascade Lake) ONNX Runtime multiplies
 with VPMADDUBSW, which saturates pairs of products at 16 bits. With 8-bit weights that changes
 readings on such CPUs, the likeliest reason one machine read handwriting at 24% CER and a receipt
 at 17% with the same 8-bit model that reads them at 19% and 12% on another. With 7-bit weights
-a pair cannot exceed the 16 bits: under valgrind, which offers no AVX-512 and so sends ONNX Runtime down the AVX2
-path, the 7-bit model's outputs were identical to the VNNI machine's (max difference 0.0000 on
-12 lines), where the 8-bit model's agreed on only 97.2% of time steps. It reads as well:
+a pair cannot exceed the 16 bits: under valgrind, which offers no AVX-512 and so sends ONNX
+Runtime down the AVX2 path, the 7-bit model's outputs were identical to the VNNI machine's (max
+difference 0.0000 on 12 lines), where the 8-bit model's agreed on only 97.2% of time steps. It reads as well:
 argmax agreement with the float model 97.4% (8-bit: 97.1%).
 
 Measured on the developer corpus (`cargo bench -p workers --bench ocr`, 2 threads): PP-OCR

@@ -282,7 +282,7 @@ fn ppocr_config(enabled: bool, recogniser: Option<Precision>) -> Option<PpOcrCon
     if !enabled {
         return None;
     }
-    let mut config = PpOcrConfig {
+    let config = PpOcrConfig {
         recogniser: recogniser.unwrap_or_default(),
         models_dir: var("OCRCHAT_PPOCR_MODELS")
             .map(PathBuf::from)
@@ -292,30 +292,36 @@ fn ppocr_config(enabled: bool, recogniser: Option<Precision>) -> Option<PpOcrCon
             .unwrap_or_else(|| cache_dir().join("onnxruntime-1.32.0/libonnxruntime.so")),
         intra_threads: 1,
     };
-    if recogniser.is_none() && !config.missing_files().is_empty() {
+    installed_ppocr(config, recogniser.is_none())
+}
+
+/// `config` when its files are all there; the float recogniser instead when only the int8 one
+/// is missing and `fallback` allows it (no precision was asked for); otherwise `None`. Each
+/// case that is not the configuration as given logs a warning naming the missing file.
+fn installed_ppocr(config: PpOcrConfig, fallback: bool) -> Option<PpOcrConfig> {
+    let Some(file) = config.missing_files().into_iter().next() else {
+        return Some(config);
+    };
+    if fallback && config.recogniser == Precision::Int8 {
         let float = PpOcrConfig {
             recogniser: Precision::Float,
             ..config.clone()
         };
         if float.missing_files().is_empty() {
             tracing::warn!(
-                missing = %config.models_dir.join(config.recogniser.file()).display(),
+                missing = %file.display(),
                 "PP-OCR reads with the float recogniser: the int8 one is not installed (run \
                  scripts/deps.sh ppocr)"
             );
-            config = float;
+            return Some(float);
         }
     }
-    let missing = config.missing_files();
-    if let Some(file) = missing.first() {
-        tracing::warn!(
-            missing = %file.display(),
-            "PP-OCR is not installed (run scripts/deps.sh ppocr): engine=ppocr is refused and \
-             engine=auto reads with Tesseract only"
-        );
-        return None;
-    }
-    Some(config)
+    tracing::warn!(
+        missing = %file.display(),
+        "PP-OCR is not installed (run scripts/deps.sh ppocr): engine=ppocr is refused and \
+         engine=auto reads with Tesseract only"
+    );
+    None
 }
 
 /// The embedding model's directory when its files are there (`OCRCHAT_EMBEDDINGS`, `off` for
@@ -554,6 +560,41 @@ mod tests {
         let all: IpRange = "0.0.0.0/0".parse().unwrap();
         assert!(all.contains("8.8.8.8".parse().unwrap()));
         assert!("10.0.0.0/33".parse::<IpRange>().is_err());
+    }
+
+    #[test]
+    fn a_missing_int8_recogniser_falls_back_to_float_only_when_none_was_asked_for() {
+        use workers::engine::ppocr::{
+            CLASSIFIER_MODEL, DETECTOR_MODEL, INT8_RECOGNISER_MODEL, RECOGNISER_MODEL,
+        };
+        let dir = std::env::temp_dir().join(format!("ocrchat-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for file in [
+            DETECTOR_MODEL,
+            CLASSIFIER_MODEL,
+            RECOGNISER_MODEL,
+            "libonnxruntime.so",
+        ] {
+            std::fs::write(dir.join(file), b"").unwrap();
+        }
+        let config = PpOcrConfig {
+            recogniser: Precision::Int8,
+            models_dir: dir.clone(),
+            runtime_library: dir.join("libonnxruntime.so"),
+            intra_threads: 1,
+        };
+        // Unset: the float model, so the server keeps its second engine.
+        let chosen = installed_ppocr(config.clone(), true).expect("the float recogniser");
+        assert_eq!(chosen.recogniser, Precision::Float);
+        // `int8` asked for by name: not silently something else.
+        assert_eq!(installed_ppocr(config.clone(), false), None);
+        // Both there: as configured.
+        std::fs::write(dir.join(INT8_RECOGNISER_MODEL), b"").unwrap();
+        assert_eq!(installed_ppocr(config.clone(), true), Some(config.clone()));
+        // Something else missing: no PP-OCR, whichever recogniser.
+        std::fs::remove_file(dir.join(DETECTOR_MODEL)).unwrap();
+        assert_eq!(installed_ppocr(config, true), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
