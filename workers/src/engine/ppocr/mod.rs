@@ -59,6 +59,7 @@ mod model;
 mod pixels;
 mod recognise;
 mod strays;
+mod subnormal;
 
 use crate::engine::raster::PageImage;
 use domain::{BBox, Block, Line, PageResult, Word};

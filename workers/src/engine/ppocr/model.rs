@@ -127,7 +127,7 @@ impl Model {
             .map_err(|e| invalid(e.to_string()))?
             .with_optimization_level(GraphOptimizationLevel::Level3)
             .map_err(|e| invalid(e.to_string()))?
-            .commit_from_file(path)
+            .commit_from_memory(&weights_flushed(path, &name)?)
             .map_err(|e| invalid(e.to_string()))?;
         if session.inputs().len() != 1 || session.outputs().is_empty() {
             return Err(invalid(format!(
@@ -192,6 +192,21 @@ impl Model {
             .collect::<Result<Vec<_>, _>>()?;
         Ok((dims, data.to_vec()))
     }
+}
+
+/// The bytes of the model at `path` with its subnormal weights set to zero
+/// ([`super::subnormal`]); as they are when they cannot be walked (ONNX Runtime then says why).
+fn weights_flushed(path: &Path, name: &str) -> Result<Vec<u8>, PpOcrError> {
+    let mut bytes = std::fs::read(path).map_err(|e| PpOcrError::ModelInvalid {
+        path: path.to_path_buf(),
+        detail: format!("reading it: {e}"),
+    })?;
+    match super::subnormal::flush_weights(&mut bytes) {
+        Ok(0) => {}
+        Ok(flushed) => tracing::debug!(model = name, flushed, "subnormal weights set to zero"),
+        Err(err) => tracing::warn!(model = name, %err, "subnormal weights left as they are"),
+    }
+    Ok(bytes)
 }
 
 /// Python's `str.splitlines()`, which RapidOCR applies to the dictionary: lines end at `\n`,
