@@ -37,7 +37,8 @@ import sys
 import tempfile
 
 import numpy as np
-from onnx import load, save, version_converter
+from onnx import TensorProto, load, numpy_helper, save, version_converter
+from onnx.helper import make_tensor_value_info
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -155,8 +156,8 @@ def main() -> None:
         save(version_converter.convert_version(load(source), 17), opset17)
         prepared = os.path.join(scratch, "prepared.onnx")
         quant_pre_process(opset17, prepared, skip_symbolic_shape=True)
-        # The output softmax stays in float: its probabilities are the confidences the service
-        # reports and the CTC decoder's input, which 8 bits would round to steps of 1/255.
+        # The output softmax is not quantised (8 bits would round its probabilities, the
+        # confidences the service reports, to steps of 1/255); it is then left to the engine.
         softmax = [n.name for n in load(prepared).graph.node if n.op_type == "Softmax"]
         quantize_static(
             prepared,
@@ -173,6 +174,38 @@ def main() -> None:
     model = load(target)
     if not any(p.key == "character" for p in model.metadata_props):
         sys.exit("quantise_recogniser: the dictionary (metadata `character`) was lost")
+    end_at_logits(model)
+    save(model, target)
+
+
+def end_at_logits(model) -> None:
+    """Makes the model end at its 8-bit logits: the last DequantizeLinear and the Softmax go.
+
+    The logits are quantised to 8 bits anyway (the output layer is int8), so the engine can take
+    the softmax of the same 256 levels itself, from a histogram of each time step's bytes: the
+    same probabilities (to float rounding) and the same most likely symbol. It saves ONNX Runtime
+    dequantising and normalising 18,710 classes per time step (an eighth of the recogniser's
+    time) and the engine reading four times fewer bytes. The scale of the logits goes into the
+    metadata as `logit_scale`; the zero point cancels out of a softmax."""
+    graph = model.graph
+    softmax, dequantise = graph.node[-1], graph.node[-2]
+    if (
+        softmax.op_type != "Softmax"
+        or dequantise.op_type != "DequantizeLinear"
+        or softmax.input[0] != dequantise.output[0]
+        or [o.name for o in graph.output] != [softmax.output[0]]
+    ):
+        sys.exit("quantise_recogniser: the model does not end in DequantizeLinear -> Softmax")
+    scale = next((t for t in graph.initializer if t.name == dequantise.input[1]), None)
+    if scale is None:
+        sys.exit("quantise_recogniser: the scale of the logits is not a constant")
+    logits = dequantise.input[0]
+    graph.node.remove(softmax)
+    graph.node.remove(dequantise)
+    graph.output.remove(graph.output[0])
+    graph.output.append(make_tensor_value_info(logits, TensorProto.UINT8, None))
+    entry = model.metadata_props.add()
+    entry.key, entry.value = "logit_scale", repr(float(numpy_helper.to_array(scale)))
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ use domain::{BBox, Block, Line, PageResult, Word};
 use geometry::{Homography, Point, Quad};
 use model::Model;
 use pixels::Bgr;
-use recognise::{Dictionary, Recognised};
+use recognise::{Dictionary, Head, Recognised};
 use std::path::PathBuf;
 
 /// The `engine` name written into every result.
@@ -265,6 +265,8 @@ pub struct PpOcr {
     classifier: Model,
     recogniser: Model,
     dictionary: Dictionary,
+    /// What the recogniser's output holds (its int8 model ends at 8-bit logits).
+    head: Head,
 }
 
 impl std::fmt::Debug for PpOcr {
@@ -296,13 +298,27 @@ impl PpOcr {
             .map(|text| model::split_lines(&text))
             .filter(|entries| !entries.is_empty())
             .ok_or(PpOcrError::DictionaryMissing {
-                path: recogniser_path,
+                path: recogniser_path.clone(),
             })?;
+        let head = if recogniser.output_is_bytes() {
+            let scale = recogniser
+                .metadata("logit_scale")?
+                .and_then(|s| s.trim().parse::<f32>().ok())
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .ok_or_else(|| PpOcrError::ModelInvalid {
+                    path: recogniser_path.clone(),
+                    detail: "8-bit output without a positive `logit_scale` in its metadata".into(),
+                })?;
+            Head::QuantisedLogits { scale }
+        } else {
+            Head::Probabilities
+        };
         Ok(PpOcr {
             detector,
             classifier,
             recogniser,
             dictionary: Dictionary::new(entries),
+            head,
         })
     }
 
@@ -365,7 +381,8 @@ impl PpOcr {
         }
         drop(image);
         let mut turned_half = classify::classify(&self.classifier, &mut crops)?;
-        let mut recognised = recognise::recognise(&self.recogniser, &self.dictionary, &crops)?;
+        let mut recognised =
+            recognise::recognise(&self.recogniser, &self.dictionary, self.head, &crops)?;
         self.check_turns(&crops, &mut turned_half, &mut recognised)?;
         drop(crops);
 
@@ -435,7 +452,8 @@ impl PpOcr {
             return Ok(());
         }
         let other_way: Vec<Bgr> = indices.iter().map(|&i| crops[i].rotate_180()).collect();
-        let readings = recognise::recognise(&self.recogniser, &self.dictionary, &other_way)?;
+        let readings =
+            recognise::recognise(&self.recogniser, &self.dictionary, self.head, &other_way)?;
         for (&index, reading) in indices.iter().zip(readings) {
             if reading.score > recognised[index].score {
                 recognised[index] = reading;
@@ -617,6 +635,30 @@ fn line_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The installed int8 recogniser (`scripts/deps.sh ppocr`) ends at its 8-bit logits, so
+    /// the engine takes their softmax; the wheel's float model ends in its own softmax.
+    #[test]
+    fn each_recogniser_is_read_by_what_it_ends_in() {
+        let config = PpOcrConfig::from_env()
+            .expect("run `eval \"$(scripts/deps.sh env)\"` after `scripts/deps.sh ppocr`");
+        let int8 = PpOcr::load(&PpOcrConfig {
+            recogniser: Precision::Int8,
+            ..config.clone()
+        })
+        .expect("loading the int8 engine");
+        assert!(
+            matches!(int8.head, Head::QuantisedLogits { scale } if scale > 0.0),
+            "{:?}",
+            int8.head
+        );
+        let float = PpOcr::load(&PpOcrConfig {
+            recogniser: Precision::Float,
+            ..config
+        })
+        .expect("loading the float engine");
+        assert_eq!(float.head, Head::Probabilities);
+    }
 
     #[test]
     fn the_engine_can_be_shared_between_threads() {

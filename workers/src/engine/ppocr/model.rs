@@ -14,7 +14,7 @@ use ort::{
     environment::Environment,
     ep,
     session::{builder::GraphOptimizationLevel, RunOptions, Session},
-    value::TensorRef,
+    value::{TensorElementType, TensorRef},
 };
 use std::{
     path::{Path, PathBuf},
@@ -165,12 +165,38 @@ impl Model {
         Ok(metadata.custom(key))
     }
 
-    /// Runs the model on one `f32` tensor of `shape`; returns the first output's shape and data.
+    /// Whether the model's first output is `uint8` (the int8 recogniser's logits).
+    pub fn output_is_bytes(&self) -> bool {
+        self.lock()
+            .outputs()
+            .first()
+            .and_then(|o| o.dtype().tensor_type())
+            == Some(TensorElementType::Uint8)
+    }
+
+    /// Runs the model on one `f32` tensor of `shape`; returns the first output's shape and data,
+    /// which must be `f32`.
     pub fn run(
         &self,
         shape: [usize; 4],
         input: &[f32],
     ) -> Result<(Vec<usize>, Vec<f32>), PpOcrError> {
+        match self.run_output(shape, input)? {
+            (dims, Output::Float(data)) => Ok((dims, data)),
+            (_, other) => Err(PpOcrError::Inference {
+                model: self.name.clone(),
+                detail: format!("expected a float output, found {}", other.kind()),
+            }),
+        }
+    }
+
+    /// Runs the model on one `f32` tensor of `shape`; returns the first output's shape and data,
+    /// `f32` or `uint8`.
+    pub fn run_output(
+        &self,
+        shape: [usize; 4],
+        input: &[f32],
+    ) -> Result<(Vec<usize>, Output), PpOcrError> {
         let failed = |detail: String| PpOcrError::Inference {
             model: self.name.clone(),
             detail,
@@ -181,16 +207,38 @@ impl Model {
         let outputs = session
             .run_with_options(ort::inputs![tensor], &self.run_options)
             .map_err(|e| failed(e.to_string()))?;
-        let (out_shape, data) = outputs[0]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| failed(e.to_string()))?;
+        let (out_shape, data) = match outputs[0].try_extract_tensor::<f32>() {
+            Ok((shape, data)) => (shape.clone(), Output::Float(data.to_vec())),
+            Err(_) => {
+                let (shape, data) = outputs[0]
+                    .try_extract_tensor::<u8>()
+                    .map_err(|e| failed(e.to_string()))?;
+                (shape.clone(), Output::Byte(data.to_vec()))
+            }
+        };
         let dims = out_shape
             .iter()
             .map(|&d| {
                 usize::try_from(d).map_err(|_| failed(format!("negative output dimension {d}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((dims, data.to_vec()))
+        Ok((dims, data))
+    }
+}
+
+/// A model's first output.
+pub(super) enum Output {
+    Float(Vec<f32>),
+    Byte(Vec<u8>),
+}
+
+impl Output {
+    /// The element type, for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Output::Float(_) => "float",
+            Output::Byte(_) => "uint8",
+        }
     }
 }
 

@@ -11,7 +11,11 @@
 //! Each kept step is where its character stands along the crop, which is what word boxes are
 //! made of ([`word_spans`], after RapidOCR's `cal_rec_boxes`).
 
-use super::{model::Model, pixels::Bgr, PpOcrError};
+use super::{
+    model::{Model, Output},
+    pixels::Bgr,
+    PpOcrError,
+};
 
 const HEIGHT: usize = 48;
 const MIN_WIDTH: usize = 320;
@@ -75,10 +79,23 @@ pub(super) fn order_by_aspect(crops: &[Bgr]) -> Vec<usize> {
     order
 }
 
+/// What the recogniser's output holds for each time step and class, which depends on how the
+/// model ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Head {
+    /// Probabilities: the wheel's float model ends in a softmax.
+    Probabilities,
+    /// 8-bit logits of this scale: the int8 model made by `scripts/quantise_recogniser.py` ends
+    /// before its softmax, which [`most_likely_quantised`] takes instead (an eighth of the
+    /// recogniser's time saved, and four times fewer bytes to read).
+    QuantisedLogits { scale: f32 },
+}
+
 /// Recognises every crop; results in the crops' order.
 pub(super) fn recognise(
     model: &Model,
     dictionary: &Dictionary,
+    head: Head,
     crops: &[Bgr],
 ) -> Result<Vec<Recognised>, PpOcrError> {
     let mut results: Vec<Option<Recognised>> = vec![None; crops.len()];
@@ -104,7 +121,7 @@ pub(super) fn recognise(
             let resized = crops[index].resize(resized_width, HEIGHT);
             resized.write_chw(&mut tensor[slot * 3 * plane..(slot + 1) * 3 * plane], width);
         }
-        let (shape, probabilities) = model.run([batch.len(), 3, HEIGHT, width], &tensor)?;
+        let (shape, output) = model.run_output([batch.len(), 3, HEIGHT, width], &tensor)?;
         if shape.len() != 3 || shape[0] != batch.len() {
             return Err(PpOcrError::Inference {
                 model: model.name.clone(),
@@ -118,10 +135,25 @@ pub(super) fn recognise(
                 classes,
             });
         }
+        let best = match (head, &output) {
+            (Head::Probabilities, Output::Float(values)) => most_likely(values, classes),
+            (Head::QuantisedLogits { scale }, Output::Byte(values)) => {
+                most_likely_quantised(values, classes, scale)
+            }
+            _ => {
+                return Err(PpOcrError::Inference {
+                    model: model.name.clone(),
+                    detail: format!("expected {head:?}, the output is {}", output.kind()),
+                })
+            }
+        };
         for (slot, (&index, &ratio)) in batch.iter().zip(&ratios).enumerate() {
-            let rows = &probabilities[slot * steps * classes..(slot + 1) * steps * classes];
             let covered = steps as f64 * ratio / max_ratio;
-            results[index] = Some(decode(rows, classes, dictionary, covered));
+            results[index] = Some(decode(
+                &best[slot * steps..(slot + 1) * steps],
+                dictionary,
+                covered,
+            ));
         }
     }
     Ok(results
@@ -137,34 +169,78 @@ pub(super) fn recognise(
         .collect())
 }
 
-/// Greedy CTC decoding of `steps × classes` probabilities: per step the most likely class
-/// (first on ties); a step is kept when its class is not the blank and differs from the previous
-/// step's class.
-pub(super) fn decode(
-    probabilities: &[f32],
+/// Per time step of `steps × classes` probabilities, the most likely class (first on ties) and
+/// its probability.
+pub(super) fn most_likely(probabilities: &[f32], classes: usize) -> Vec<(usize, f32)> {
+    if classes == 0 {
+        return Vec::new();
+    }
+    probabilities
+        .chunks_exact(classes)
+        .map(|row| {
+            row.iter().enumerate().fold(
+                (0, f32::MIN),
+                |best, (i, &p)| if p > best.1 { (i, p) } else { best },
+            )
+        })
+        .collect()
+}
+
+/// [`most_likely`] for 8-bit logits of `scale` (the int8 recogniser's output, see [`Head`]):
+/// the largest byte (first on ties) and its softmax probability, `1 / Σ exp(scale × (b − top))`
+/// over the row's bytes `b`, summed by byte value. The softmax is monotonic, so the class is
+/// the one the model's own softmax would pick; the probability differs from ONNX Runtime's
+/// single-precision one by float rounding (at most 3e-5 on synthetic lines).
+pub(super) fn most_likely_quantised(
+    logits: &[u8],
     classes: usize,
+    scale: f32,
+) -> Vec<(usize, f32)> {
+    if classes == 0 {
+        return Vec::new();
+    }
+    logits
+        .chunks_exact(classes)
+        .map(|row| {
+            let top = row.iter().copied().max().unwrap_or(0);
+            let class = row.iter().position(|&b| b == top).unwrap_or(0);
+            let mut counts = [0u32; 256];
+            for &b in row {
+                counts[usize::from(b)] += 1;
+            }
+            let sum: f64 = counts
+                .iter()
+                .zip(0u8..=255)
+                .filter(|(&n, _)| n > 0)
+                .map(|(&n, b)| {
+                    f64::from(n) * (f64::from(scale) * (f64::from(b) - f64::from(top))).exp()
+                })
+                .sum();
+            (class, (1.0 / sum) as f32)
+        })
+        .collect()
+}
+
+/// Greedy CTC decoding of each time step's most likely class and its probability: a step is
+/// kept when its class is not the blank and differs from the previous step's class.
+pub(super) fn decode(
+    best: &[(usize, f32)],
     dictionary: &Dictionary,
     covered_steps: f64,
 ) -> Recognised {
     let mut characters = Vec::new();
     let mut previous: Option<usize> = None;
-    if classes > 0 {
-        for (step, row) in probabilities.chunks_exact(classes).enumerate() {
-            let (class, probability) = row.iter().enumerate().fold(
-                (0, f32::MIN),
-                |best, (i, &p)| if p > best.1 { (i, p) } else { best },
-            );
-            if class != 0 && previous != Some(class) {
-                if let Some(symbol) = dictionary.symbols.get(class) {
-                    characters.push(Character {
-                        text: symbol.clone(),
-                        step,
-                        probability,
-                    });
-                }
+    for (step, &(class, probability)) in best.iter().enumerate() {
+        if class != 0 && previous != Some(class) {
+            if let Some(symbol) = dictionary.symbols.get(class) {
+                characters.push(Character {
+                    text: symbol.clone(),
+                    step,
+                    probability,
+                });
             }
-            previous = Some(class);
         }
+        previous = Some(class);
     }
     // RapidOCR rounds each probability to 5 decimals, then the mean.
     let round5 = |v: f64| (v * 1e5).round_ties_even() / 1e5;
@@ -318,6 +394,15 @@ pub(super) fn word_spans(recognised: &Recognised) -> Vec<WordSpan> {
 mod tests {
     use super::*;
 
+    fn decode_rows(
+        probabilities: &[f32],
+        classes: usize,
+        d: &Dictionary,
+        covered: f64,
+    ) -> Recognised {
+        decode(&most_likely(probabilities, classes), d, covered)
+    }
+
     fn dictionary() -> Dictionary {
         Dictionary::new(["a", "b", "c", "中", "文"].map(String::from).to_vec())
     }
@@ -342,16 +427,41 @@ mod tests {
         let d = dictionary();
         assert_eq!(d.len(), 7);
         // a a _ a b b _ space c  →  "aab c"
-        let r = decode(&rows(&[1, 1, 0, 1, 2, 2, 0, 6, 3], 0.9), 7, &d, 9.0);
+        let r = decode_rows(&rows(&[1, 1, 0, 1, 2, 2, 0, 6, 3], 0.9), 7, &d, 9.0);
         assert_eq!(r.text, "aab c");
         let steps: Vec<usize> = r.characters.iter().map(|c| c.step).collect();
         assert_eq!(steps, vec![0, 3, 4, 7, 8]);
         assert!((r.score - 0.9).abs() < 1e-6);
         // Nothing but blanks: empty, score 0.
-        let r = decode(&rows(&[0, 0, 0], 0.99), 7, &d, 3.0);
+        let r = decode_rows(&rows(&[0, 0, 0], 0.99), 7, &d, 3.0);
         assert_eq!(r.text, "");
         assert_eq!(r.score, 0.0);
         assert!(word_spans(&r).is_empty());
+    }
+
+    #[test]
+    fn quantised_logits_give_the_softmax_of_their_dequantised_values() {
+        let scale = 0.267_f32;
+        // Two steps of 5 classes; the second has a tie for the top byte (the first wins).
+        let logits: [u8; 10] = [10, 200, 180, 0, 199, 90, 220, 40, 220, 10];
+        let best = most_likely_quantised(&logits, 5, scale);
+        for (row, &(class, probability)) in logits.chunks(5).zip(&best) {
+            let x: Vec<f64> = row
+                .iter()
+                .map(|&b| f64::from(scale) * f64::from(b))
+                .collect();
+            let total: f64 = x.iter().map(|v| v.exp()).sum();
+            let softmax: Vec<f32> = x.iter().map(|v| (v.exp() / total) as f32).collect();
+            let (expected_class, expected) = most_likely(&softmax, 5)[0];
+            assert_eq!(class, expected_class);
+            assert!(
+                (probability - expected).abs() < 1e-6,
+                "{probability} {expected}"
+            );
+        }
+        assert_eq!(best[0].0, 1);
+        assert_eq!(best[1].0, 1);
+        assert!(most_likely_quantised(&logits, 0, scale).is_empty());
     }
 
     #[test]
@@ -362,7 +472,7 @@ mod tests {
         for (step, class) in [(1, 1), (3, 2), (5, 6), (7, 3), (10, 4), (12, 5)] {
             classes[step] = class;
         }
-        let r = decode(&rows(&classes, 0.8), 7, &d, 20.0);
+        let r = decode_rows(&rows(&classes, 0.8), 7, &d, 20.0);
         assert_eq!(r.text, "ab c中文");
         let words = word_spans(&r);
         let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
@@ -381,7 +491,7 @@ mod tests {
     #[test]
     fn a_lone_character_is_as_wide_as_the_crop() {
         let d = dictionary();
-        let r = decode(&rows(&[0, 1, 0, 0], 0.7), 7, &d, 4.0);
+        let r = decode_rows(&rows(&[0, 1, 0, 0], 0.7), 7, &d, 4.0);
         let words = word_spans(&r);
         assert_eq!(words.len(), 1);
         // No group of two: as wide as the crop over the number of characters (1), centred on
