@@ -64,7 +64,7 @@ mod subnormal;
 use crate::engine::raster::PageImage;
 use domain::{BBox, Block, Line, PageResult, Word};
 use geometry::{Homography, Point, Quad};
-use model::Model;
+use model::{Arena, Model};
 use pixels::Bgr;
 use recognise::{Dictionary, Head, Recognised};
 use std::path::PathBuf;
@@ -282,16 +282,17 @@ impl PpOcr {
     /// second; an engine should live as long as its thread.
     pub fn load(config: &PpOcrConfig) -> Result<PpOcr, PpOcrError> {
         let environment = model::runtime(&config.runtime_library)?;
-        let load = |file: &str| {
+        let load = |file: &str, arena: Arena| {
             Model::load(
                 &environment,
                 &config.models_dir.join(file),
                 config.intra_threads,
+                arena,
             )
         };
-        let detector = load(DETECTOR_MODEL)?;
-        let classifier = load(CLASSIFIER_MODEL)?;
-        let recogniser = load(config.recogniser.file())?;
+        let detector = load(DETECTOR_MODEL, Arena::Shrink)?;
+        let classifier = load(CLASSIFIER_MODEL, Arena::Keep)?;
+        let recogniser = load(config.recogniser.file(), Arena::Keep)?;
         let recogniser_path = config.models_dir.join(config.recogniser.file());
         let entries = recogniser
             .metadata("character")?

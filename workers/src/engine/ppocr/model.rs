@@ -83,13 +83,28 @@ pub(super) struct Model {
     /// File name, for error messages.
     pub name: String,
     session: Mutex<Session>,
-    /// Every run hands the arena's unused memory back when it ends (see [`Model::load`]).
+    /// With [`Arena::Shrink`], every run hands the arena's unused memory back when it ends.
     run_options: RunOptions,
+}
+
+/// What becomes of ONNX Runtime's memory arena after a run (see [`Model::load`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Arena {
+    /// Unused memory goes back to the system: for the detector, whose activations on a page at
+    /// the 2000-px bound take ~700 MB for a moment once a page.
+    Shrink,
+    /// Kept for the next run: for the classifier and the recogniser, which run several small
+    /// batches a page. Shrinking after each made the kernel fault the same memory in again and
+    /// again: on the corpus 2.6 million page faults and 4.3 s of system time beside 27 s of user
+    /// time, against 1.5 million and 2.4 s when kept (PP-OCR 4–5% faster), for ~90 MB more at
+    /// the peak with two engines.
+    Keep,
 }
 
 impl Model {
     /// Loads `path` with `intra_threads` threads inside operators, one between them, every graph
-    /// optimisation, and ONNX Runtime's memory arena, shrunk at the end of every run.
+    /// optimisation, and ONNX Runtime's memory arena, shrunk at the end of every run or kept
+    /// (`arena`).
     ///
     /// RapidOCR runs without an arena, because an arena keeps the largest page's peak allocated
     /// for good. Without one, though, every operator's output is a fresh allocation the kernel
@@ -97,12 +112,13 @@ impl Model {
     /// beside 45 s of user time. With the arena, operators reuse the memory of earlier ones
     /// within a run (page faults 8.3 → 3.2 million, a sixth less time), and
     /// `memory.enable_memory_arena_shrinkage` returns what is free when the run ends, so the
-    /// largest page's peak is not kept. The peak within a run is higher than without an arena
+    /// largest page's peak is not kept (the detector's, see [`Arena`]). The peak within a run is higher than without an arena
     /// (the bench's two-thread PP-OCR run: ~2.0–2.3 GB against ~1.8–1.9 GB).
     pub fn load(
         environment: &Environment,
         path: &Path,
         intra_threads: usize,
+        arena: Arena,
     ) -> Result<Model, PpOcrError> {
         let name = path
             .file_name()
@@ -137,9 +153,11 @@ impl Model {
             )));
         }
         let mut run_options = RunOptions::new().map_err(|e| invalid(e.to_string()))?;
-        run_options
-            .set("memory.enable_memory_arena_shrinkage", "cpu:0")
-            .map_err(|e| invalid(e.to_string()))?;
+        if arena == Arena::Shrink {
+            run_options
+                .set("memory.enable_memory_arena_shrinkage", "cpu:0")
+                .map_err(|e| invalid(e.to_string()))?;
+        }
         Ok(Model {
             name,
             session: Mutex::new(session),
