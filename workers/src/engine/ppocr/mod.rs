@@ -40,14 +40,22 @@
 //! Without the two checks, the recognised words were RapidOCR's on 10 of 12 corpus pages and
 //! differed by a few characters on the other two.
 //!
-//! Cost, measured on the corpus with one thread (release build, int8 recogniser): 1.1 to 5.4 s a
-//! page, ~100 MB per loaded engine, and a peak of ~700 MB while a page at the 2000-px bound is
-//! detected (the detector's activations; RapidOCR peaks at ~880 MB on the same page). About 60%
-//! of the time is the recogniser, 40% the detector (in float: 1.6 to 8.5 s a page, 70% and 28%).
-//! ONNX Runtime's memory arena is on (and shrunk after every run, see [`model`]), which saves a sixth of the time RapidOCR's setting (no arena)
-//! spends faulting in fresh memory. A 4000 × 6000 page costs no more than that plus its own
-//! image, since it is scaled to the bound while being converted. Everything runs on the calling thread (ONNX Runtime is
-//! given [`PpOcrConfig::intra_threads`] threads per model, 1 by default): call
+//! Cost, measured on the corpus with one thread (release build, int8 recogniser, a 2-core Xeon
+//! with AVX-512): 0.9 to 4.6 s a page, ~100 MB per loaded engine, and a peak of ~700 MB while a
+//! page at the 2000-px bound is detected (the detector's activations; RapidOCR peaks at ~880 MB on
+//! the same page). The detector takes about 40% of the time, the recogniser about 55%. Three
+//! things keep it there, each measured on the corpus with the output unchanged:
+//! - the models' subnormal weights are set to zero before loading ([`subnormal`]): the
+//!   detector's made two of its convolutions a hundred times slower (0.45 → 0.67 pages/s);
+//! - the int8 recogniser ends at its 8-bit logits and the softmax is taken here
+//!   ([`recognise::Head`]; 0.67 → 0.74 pages/s);
+//! - ONNX Runtime's memory arena is on, which saves a sixth of the time RapidOCR's setting (no
+//!   arena) spends faulting in fresh memory; the detector's is shrunk after every run, the
+//!   others' kept ([`model::Arena`]).
+//!
+//! A 4000 × 6000 page costs no more than that plus its own image, since it is scaled to the bound
+//! while being converted. Everything runs on the calling thread (ONNX Runtime is given
+//! [`PpOcrConfig::intra_threads`] threads per model, 1 by default): call
 //! [`PpOcr::recognize`] from a worker thread, never from the async executor.
 
 mod classify;
