@@ -112,8 +112,9 @@ impl Model {
     /// beside 45 s of user time. With the arena, operators reuse the memory of earlier ones
     /// within a run (page faults 8.3 → 3.2 million, a sixth less time), and
     /// `memory.enable_memory_arena_shrinkage` returns what is free when the run ends, so the
-    /// largest page's peak is not kept (the detector's, see [`Arena`]). The peak within a run is higher than without an arena
-    /// (the bench's two-thread PP-OCR run: ~2.0–2.3 GB against ~1.8–1.9 GB).
+    /// largest page's peak is not kept (the detector's, see [`Arena`]). The peak within a run is
+    /// higher than without an arena (the bench's two-thread PP-OCR run: ~2.0–2.3 GB against
+    /// ~1.8–1.9 GB).
     pub fn load(
         environment: &Environment,
         path: &Path,
