@@ -134,7 +134,7 @@ impl Model {
             path: path.to_path_buf(),
             detail,
         };
-        let session = Session::builder(environment)
+        let mut builder = Session::builder(environment)
             .map_err(|e| invalid(e.to_string()))?
             .with_execution_providers([ep::CPU::default().with_arena_allocator(true).build()])
             .map_err(|e| invalid(e.to_string()))?
@@ -143,9 +143,12 @@ impl Model {
             .with_inter_threads(1)
             .map_err(|e| invalid(e.to_string()))?
             .with_optimization_level(GraphOptimizationLevel::Level3)
-            .map_err(|e| invalid(e.to_string()))?
-            .commit_from_memory(&weights_flushed(path, &name)?)
             .map_err(|e| invalid(e.to_string()))?;
+        let session = match weights_flushed(path, &name)? {
+            Some(bytes) => builder.commit_from_memory(&bytes),
+            None => builder.commit_from_file(path),
+        }
+        .map_err(|e| invalid(e.to_string()))?;
         if session.inputs().len() != 1 || session.outputs().is_empty() {
             return Err(invalid(format!(
                 "expected one input and an output, found {} and {}",
@@ -262,18 +265,24 @@ impl Output {
 }
 
 /// The bytes of the model at `path` with its subnormal weights set to zero
-/// ([`super::subnormal`]); as they are when they cannot be walked (ONNX Runtime then says why).
-fn weights_flushed(path: &Path, name: &str) -> Result<Vec<u8>, PpOcrError> {
+/// ([`super::subnormal`]); `None` when there were none, or the bytes could not be walked: the
+/// model is then loaded from its file as it is (and ONNX Runtime says what is wrong, if anything).
+fn weights_flushed(path: &Path, name: &str) -> Result<Option<Vec<u8>>, PpOcrError> {
     let mut bytes = std::fs::read(path).map_err(|e| PpOcrError::ModelInvalid {
         path: path.to_path_buf(),
         detail: format!("reading it: {e}"),
     })?;
     match super::subnormal::flush_weights(&mut bytes) {
-        Ok(0) => {}
-        Ok(flushed) => tracing::debug!(model = name, flushed, "subnormal weights set to zero"),
-        Err(err) => tracing::warn!(model = name, %err, "subnormal weights left as they are"),
+        Ok(0) => Ok(None),
+        Ok(flushed) => {
+            tracing::debug!(model = name, flushed, "subnormal weights set to zero");
+            Ok(Some(bytes))
+        }
+        Err(err) => {
+            tracing::warn!(model = name, %err, "subnormal weights left as they are");
+            Ok(None)
+        }
     }
-    Ok(bytes)
 }
 
 /// Python's `str.splitlines()`, which RapidOCR applies to the dictionary: lines end at `\n`,

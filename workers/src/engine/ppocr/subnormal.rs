@@ -16,8 +16,9 @@
 //! read: `ModelProto.graph` (field 7) → `GraphProto.initializer` (field 5) → each
 //! `TensorProto`'s `data_type` (field 2; 1 is FLOAT) and its values in `float_data` (field 4)
 //! or `raw_data` (field 9), both little-endian `f32`. Values are rewritten in place, so no
-//! length changes and nothing is re-encoded. Weights kept in external files or in subgraphs
-//! are left as they are.
+//! length changes and nothing is re-encoded. Weights in subgraphs are left as they are, and a
+//! model keeping any weights in external files (`data_location` EXTERNAL, field 14) is left
+//! whole: ONNX Runtime finds those files next to the model, so it must load from the file.
 
 use std::ops::Range;
 
@@ -32,19 +33,25 @@ pub(super) struct Malformed {
 
 /// `TensorProto.DataType.FLOAT`.
 const FLOAT: u64 = 1;
+/// `TensorProto.DataLocation.EXTERNAL`.
+const EXTERNAL: u64 = 1;
 
 /// Sets every subnormal `f32` weight of the model in `bytes` to zero (keeping its sign) and
-/// returns how many there were.
+/// returns how many there were: 0, with nothing changed, for a model with external weights.
 pub(super) fn flush_weights(bytes: &mut [u8]) -> Result<usize, Malformed> {
     let mut ranges = Vec::new();
+    let mut external = false;
     for field in Fields::new(bytes, 0..bytes.len()) {
         if let Field::Bytes(7, graph) = field? {
             for field in Fields::new(bytes, graph) {
                 if let Field::Bytes(5, tensor) = field? {
-                    float_ranges(bytes, tensor, &mut ranges)?;
+                    external |= float_ranges(bytes, tensor, &mut ranges)?;
                 }
             }
         }
+    }
+    if external {
+        return Ok(0);
     }
     let mut flushed = 0;
     for range in ranges {
@@ -59,17 +66,20 @@ pub(super) fn flush_weights(bytes: &mut [u8]) -> Result<usize, Malformed> {
     Ok(flushed)
 }
 
-/// Adds the byte ranges of a FLOAT tensor's values to `ranges` (nothing for other types).
+/// Adds the byte ranges of a FLOAT tensor's values to `ranges` (nothing for other types);
+/// whether the tensor keeps its values in an external file.
 fn float_ranges(
     bytes: &[u8],
     tensor: Range<usize>,
     ranges: &mut Vec<Range<usize>>,
-) -> Result<(), Malformed> {
+) -> Result<bool, Malformed> {
     let mut data_type = None;
+    let mut external = false;
     let mut values = Vec::new();
     for field in Fields::new(bytes, tensor) {
         match field? {
             Field::Varint(2, value) => data_type = Some(value),
+            Field::Varint(14, location) => external = location == EXTERNAL,
             Field::Bytes(4 | 9, range) | Field::Fixed32(4, range) => {
                 if range.len() % 4 != 0 {
                     return Err(Malformed {
@@ -85,7 +95,7 @@ fn float_ranges(
     if data_type == Some(FLOAT) {
         ranges.extend(values);
     }
-    Ok(())
+    Ok(external)
 }
 
 /// One field of a message: its number and its value (or where its bytes are).
@@ -272,6 +282,20 @@ mod tests {
         let flushed = flush_weights(&mut bytes).expect("walking the detector");
         assert!(flushed > 1000, "only {flushed} subnormal weights found");
         assert_eq!(flush_weights(&mut bytes), Ok(0));
+    }
+
+    #[test]
+    fn a_model_with_external_weights_is_left_whole() {
+        let mut external = Vec::new();
+        varint(2 << 3, &mut external);
+        varint(FLOAT, &mut external);
+        bytes_field(8, b"far", &mut external);
+        varint(14 << 3, &mut external);
+        varint(EXTERNAL, &mut external);
+        let mut bytes = model(&[tensor(FLOAT, &[SUBNORMAL; 3], true), external]);
+        let copy = bytes.clone();
+        assert_eq!(flush_weights(&mut bytes), Ok(0));
+        assert_eq!(bytes, copy);
     }
 
     #[test]
