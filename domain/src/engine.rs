@@ -67,6 +67,27 @@ impl FromStr for EngineChoice {
     }
 }
 
+/// How much work a page-image engine spends on one reading.
+///
+/// Under `auto`, PP-OCR reads only the pages Tesseract struggled with, as a second opinion, and
+/// that second reading is most of what `auto` costs beyond Tesseract alone. PP-OCR's detector
+/// finds lines as well on a page at a megapixel as at the 2000-px bound RapidOCR uses: on the
+/// developer corpus, over two runs each, the whole corpus read at 4.82–4.93% CER with the
+/// detector's input bounded at about a megapixel, 5.06% without. What it changes is a box
+/// here and there, so single pages move both ways by a few points (the handwritten page read
+/// 19.2% at the full bound, 20.7% at a megapixel; a receipt 12.3% and 12.3%). It saves about
+/// a sixth of `auto`'s time, so `auto` asks for its second readings with
+/// [`Effort::SecondOpinion`]; `engine=ppocr` is read at [`Effort::Full`], as RapidOCR reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Effort {
+    /// The engine as its reference runs it (PP-OCR: RapidOCR 3.10's settings).
+    #[default]
+    Full,
+    /// `auto`'s second reading of a page: PP-OCR's detector looks at a page scaled to about a
+    /// megapixel. Engines with nothing cheaper to offer (Tesseract) read as at `Full`.
+    SecondOpinion,
+}
+
 /// The scripts PP-OCRv6's recogniser has characters for: its dictionary holds 550 Latin
 /// letters (with the accents of the European languages), 62 Greek ones, ~15,900 CJK ideographs
 /// and the Japanese kana, and nothing of Cyrillic, Arabic, Hangul, Hebrew, Devanagari, Thai or

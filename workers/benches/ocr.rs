@@ -5,9 +5,10 @@
 //! Run with `cargo bench -p workers --bench ocr` (or `just bench`). Environment:
 //! `OCRCHAT_CORPUS` (default `../shared/corpus` beside the workspace), `OCRCHAT_PDFIUM_LIB`,
 //! `OCRCHAT_TESSDATA`, `OCRCHAT_BENCH_THREADS` (N, default: available cores),
-//! `OCRCHAT_BENCH_ONLY` (comma-separated subset of `pool,cli,ppocr,auto,rapidocr`; default all:
-//! a goal line is printed when both of its runs were made), `OCRCHAT_BENCH_TEXTS` (a directory:
-//! each run's text of each page is written there, to read the errors behind a figure).
+//! `OCRCHAT_BENCH_ONLY` (comma-separated subset of `pool,cli,ppocr,second,auto,rapidocr`, default
+//! all of them, and `times`, run only when named; a goal line is printed when both of its runs
+//! were made), `OCRCHAT_BENCH_TEXTS` (a directory: each run's text of each page is written
+//! there, to read the errors behind a figure).
 //!
 //! What is compared: our side starts from the page images (decoding and rendering are timed
 //! separately, once); the command gets what a user would give it: the original image file
@@ -19,9 +20,9 @@
 //! Peak memory is this process's `VmHWM`, reset between stages through `/proc/self/clear_refs`.
 //!
 //! The second engine (issue 11): `ppocr` is our PP-OCR pipeline on the pool, `auto` the
-//! service's per-page rule (`domain::engine`: Tesseract, then PP-OCR where Tesseract's
-//! confidence is low, the more confident reading kept), both with N pool threads and one ONNX
-//! Runtime thread each. The reference is RapidOCR 3.10.0 in Python (same models, its default
+//! service's per-page rule (`domain::engine`: Tesseract, then PP-OCR's second opinion where
+//! Tesseract's confidence is low, the more confident reading kept), both with N pool threads
+//! and one ONNX Runtime thread each. The reference is RapidOCR 3.10.0 in Python (same models, its default
 //! settings and threads) on the same page images, written out as PNG before its clock starts;
 //! it runs when `$OCRCHAT_CACHE/bench-venv` has it (`bench/setup.sh`). The last table lists
 //! each page's mean word confidence under both engines: the inputs of the `auto` rule.
@@ -128,12 +129,16 @@ fn main() -> Result<()> {
                 "PP-OCR recogniser: {} (OCRCHAT_PPOCR_RECOGNISER=int8|float)",
                 config.recogniser.file()
             );
-            for (name, mode) in [("ppocr", Mode::PpOcr), ("auto", Mode::Auto)] {
+            for (name, mode) in [
+                ("ppocr", Mode::PpOcr),
+                ("second", Mode::SecondOpinion),
+                ("auto", Mode::Auto),
+            ] {
                 if wanted(name) {
                     runs.push(run_engines(&pages, &tessdata, &config, threads, mode)?);
                 }
             }
-            if wanted("times") {
+            if only.split(',').any(|o| o.trim() == "times") {
                 print_page_times(&pages, &tessdata, &config)?;
             }
         }
@@ -329,6 +334,9 @@ fn print_page_times(pages: &[Page], tessdata: &Path, config: &PpOcrConfig) -> Re
 enum Mode {
     /// PP-OCR on every page.
     PpOcr,
+    /// PP-OCR on every page as `auto`'s second opinion (`domain::engine::Effort`): what the
+    /// cheaper detection costs in accuracy, page by page.
+    SecondOpinion,
     /// The service's `auto` rule.
     Auto,
 }
@@ -354,15 +362,27 @@ fn run_engines(
     };
     let started = Instant::now();
     let results: Vec<Result<PageResult, ocr::OcrError>> = parallel(pages, pages.len(), |page| {
-        if mode == Mode::PpOcr {
-            return pool.recognize_with_blocking(EngineKind::PpOcr, request(page));
+        match mode {
+            Mode::PpOcr => return pool.recognize_with_blocking(EngineKind::PpOcr, request(page)),
+            Mode::SecondOpinion => {
+                return pool.recognize_at_blocking(
+                    EngineKind::PpOcr,
+                    domain::engine::Effort::SecondOpinion,
+                    request(page),
+                )
+            }
+            Mode::Auto => {}
         }
         let first = pool.recognize_blocking(request(page))?;
         let readable = domain::engine::ppocr_reads_languages(&page.languages).unwrap_or(false);
         if !domain::engine::wants_second_reading(&first, readable) {
             return Ok(first);
         }
-        let second = pool.recognize_with_blocking(EngineKind::PpOcr, request(page))?;
+        let second = pool.recognize_at_blocking(
+            EngineKind::PpOcr,
+            domain::engine::Effort::SecondOpinion,
+            request(page),
+        )?;
         Ok(if domain::engine::keep_second_reading(&first, &second) {
             second
         } else {
@@ -373,6 +393,7 @@ fn run_engines(
     let peak_rss_mib = peak_rss_kib().map(|k| k as f64 / 1024.0);
     let name = match mode {
         Mode::PpOcr => "ppocr pool",
+        Mode::SecondOpinion => "second pool",
         Mode::Auto => "auto pool",
     };
     scored_results(name, threads, seconds, pages, results, peak_rss_mib)

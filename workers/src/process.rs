@@ -637,7 +637,8 @@ impl Processor {
 
     /// `auto`'s second reading: PP-OCR reads the page too when Tesseract's `first` reading is
     /// in doubt and the script is one PP-OCR reads (`domain::engine`), and the more confident
-    /// reading is kept. The language and detection stay those Tesseract's passes found.
+    /// reading is kept. The language and detection stay those Tesseract's passes found. PP-OCR
+    /// reads it as a second opinion (`domain::engine::Effort`).
     async fn second_reading(
         &self,
         first: PageResult,
@@ -652,8 +653,9 @@ impl Processor {
         }
         let second = self
             .pool
-            .recognize_with(
+            .recognize_at(
                 EngineKind::PpOcr,
+                domain::engine::Effort::SecondOpinion,
                 OcrRequest {
                     image: image.clone(),
                     languages: first.language.clone(),

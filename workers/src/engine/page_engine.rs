@@ -14,7 +14,7 @@ use super::{
     ppocr::{PpOcr, PpOcrConfig, PpOcrError},
     raster::PageImage,
 };
-use domain::PageResult;
+use domain::{engine::Effort, PageResult};
 
 /// Which engine a pool request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,8 +39,14 @@ impl EngineKind {
 pub trait Engine: Send {
     /// Reads one page: text in reading order, blocks → lines → words with boxes in the page's
     /// pixels and confidences in 0..1. Blocking; called on a pool thread, never on the executor.
-    /// `languages` is a Tesseract language string (`deu+eng`), a hint to engines that need one.
-    fn recognise(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError>;
+    /// `languages` is a Tesseract language string (`deu+eng`), a hint to engines that need one;
+    /// `effort` lets an engine read a second opinion more cheaply (`domain::engine::Effort`).
+    fn recognise(
+        &mut self,
+        page: &PageImage,
+        languages: &str,
+        effort: Effort,
+    ) -> Result<PageResult, OcrError>;
     /// Frees what the engine keeps between pages (the thread has been idle a while).
     fn release(&mut self) {}
     /// Forgets any state kept for `languages` after a failure.
@@ -48,7 +54,13 @@ pub trait Engine: Send {
 }
 
 impl Engine for tesseract::Engines {
-    fn recognise(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError> {
+    /// Tesseract has nothing cheaper to offer: every effort reads the same.
+    fn recognise(
+        &mut self,
+        page: &PageImage,
+        languages: &str,
+        _effort: Effort,
+    ) -> Result<PageResult, OcrError> {
         tesseract::Engines::recognize(self, page, languages)
     }
     fn release(&mut self) {
@@ -84,7 +96,12 @@ fn unavailable(detail: impl std::fmt::Display) -> OcrError {
 }
 
 impl Engine for PpOcrEngine {
-    fn recognise(&mut self, page: &PageImage, languages: &str) -> Result<PageResult, OcrError> {
+    fn recognise(
+        &mut self,
+        page: &PageImage,
+        languages: &str,
+        effort: Effort,
+    ) -> Result<PageResult, OcrError> {
         let engine = match self.loaded.take() {
             Some(engine) => engine,
             None => {
@@ -102,13 +119,15 @@ impl Engine for PpOcrEngine {
             }
         };
         let engine = self.loaded.insert(engine);
-        let mut result = engine.recognize(page).map_err(|err| match err {
-            PpOcrError::Inference { .. } => OcrError::Recognition {
-                page: page.index,
-                detail: err.to_string(),
-            },
-            other => unavailable(other),
-        })?;
+        let mut result = engine
+            .recognize_with(page, effort)
+            .map_err(|err| match err {
+                PpOcrError::Inference { .. } => OcrError::Recognition {
+                    page: page.index,
+                    detail: err.to_string(),
+                },
+                other => unavailable(other),
+            })?;
         result.language = languages.to_owned();
         Ok(result)
     }

@@ -8,7 +8,7 @@ use crate::engine::{
     page_engine::{EngineKind, Engines, PpOcrEngine},
     raster::PageImage,
 };
-use domain::PageResult;
+use domain::{engine::Effort, PageResult};
 use std::{
     cmp::Ordering,
     collections::BinaryHeap,
@@ -22,8 +22,8 @@ use tokio::sync::oneshot;
 /// What a pool thread is asked to do with a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Task {
-    /// Recognise the text with this engine and the request's languages.
-    Recognize(EngineKind),
+    /// Recognise the text with this engine, at this effort, and the request's languages.
+    Recognize(EngineKind, Effort),
     /// Find the page's orientation and script (the request's languages are `osd`).
     DetectOrientation,
 }
@@ -233,8 +233,23 @@ impl OcrPool {
         engine: EngineKind,
         request: OcrRequest,
     ) -> Result<PageResult, OcrError> {
+        self.recognize_at(engine, Effort::Full, request).await
+    }
+
+    /// [`OcrPool::recognize_with`] at `effort` (`auto`'s second readings are
+    /// [`Effort::SecondOpinion`]).
+    pub async fn recognize_at(
+        &self,
+        engine: EngineKind,
+        effort: Effort,
+        request: OcrRequest,
+    ) -> Result<PageResult, OcrError> {
         let (sender, receiver) = oneshot::channel();
-        self.submit(Task::Recognize(engine), request, Reply::Async(sender))?;
+        self.submit(
+            Task::Recognize(engine, effort),
+            request,
+            Reply::Async(sender),
+        )?;
         page_of(receiver.await.unwrap_or(Err(OcrError::PoolClosed)))
     }
 
@@ -249,8 +264,22 @@ impl OcrPool {
         engine: EngineKind,
         request: OcrRequest,
     ) -> Result<PageResult, OcrError> {
+        self.recognize_at_blocking(engine, Effort::Full, request)
+    }
+
+    /// [`OcrPool::recognize_at`], blocking the calling thread (benchmarks, tests).
+    pub fn recognize_at_blocking(
+        &self,
+        engine: EngineKind,
+        effort: Effort,
+        request: OcrRequest,
+    ) -> Result<PageResult, OcrError> {
         let (sender, receiver) = mpsc::sync_channel(1);
-        self.submit(Task::Recognize(engine), request, Reply::Blocking(sender))?;
+        self.submit(
+            Task::Recognize(engine, effort),
+            request,
+            Reply::Blocking(sender),
+        )?;
         page_of(receiver.recv().unwrap_or(Err(OcrError::PoolClosed)))
     }
 
@@ -298,7 +327,7 @@ impl OcrPool {
 
     /// Checks the language string, then queues the request.
     fn submit(&self, task: Task, request: OcrRequest, reply: Reply) -> Result<(), OcrError> {
-        if task != Task::Recognize(EngineKind::PpOcr) {
+        if !matches!(task, Task::Recognize(EngineKind::PpOcr, _)) {
             check_languages(&request.languages, &self.options.tessdata)?;
         }
         let mut queue = self.shared.lock();
@@ -368,10 +397,11 @@ fn orientation_of(answer: Answer) -> Result<Orientation, OcrError> {
 
 /// What a pool thread recognises pages with: its [`Engines`], or a stand-in in unit tests.
 trait Recognizer {
-    /// Recognises one page with `engine`.
+    /// Recognises one page with `engine` at `effort`.
     fn recognize(
         &mut self,
         engine: EngineKind,
+        effort: Effort,
         page: &PageImage,
         languages: &str,
     ) -> Result<PageResult, OcrError>;
@@ -392,10 +422,11 @@ impl Recognizer for Engines {
     fn recognize(
         &mut self,
         engine: EngineKind,
+        effort: Effort,
         page: &PageImage,
         languages: &str,
     ) -> Result<PageResult, OcrError> {
-        self.get(engine).recognise(page, languages)
+        self.get(engine).recognise(page, languages, effort)
     }
     fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError> {
         self.tesseract().detect_orientation(page)
@@ -447,8 +478,8 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
         } = &job.request;
         let started = std::time::Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| match job.task {
-            Task::Recognize(engine) => engines
-                .recognize(engine, image, languages)
+            Task::Recognize(engine, effort) => engines
+                .recognize(engine, effort, image, languages)
                 .map(|page| Output::Page(Box::new(page))),
             Task::DetectOrientation => engines.detect_orientation(image).map(Output::Orientation),
         }))
@@ -469,7 +500,7 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
             // The instance may be in any state after a failure: build a fresh one next time.
             engines.discard(languages);
             match job.task {
-                Task::Recognize(engine) => {
+                Task::Recognize(engine, _) => {
                     tracing::warn!(
                         page = image.index,
                         %languages,
@@ -508,7 +539,7 @@ mod tests {
         Job {
             priority,
             seq,
-            task: Task::Recognize(EngineKind::Tesseract),
+            task: Task::Recognize(EngineKind::Tesseract, Effort::Full),
             request: OcrRequest {
                 image: PageImage {
                     index: 0,
@@ -544,6 +575,7 @@ mod tests {
         fn recognize(
             &mut self,
             _engine: EngineKind,
+            _effort: Effort,
             page: &PageImage,
             languages: &str,
         ) -> Result<PageResult, OcrError> {

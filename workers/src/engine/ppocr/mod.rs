@@ -70,7 +70,7 @@ mod strays;
 mod subnormal;
 
 use crate::engine::raster::PageImage;
-use domain::{BBox, Block, Line, PageResult, Word};
+use domain::{engine::Effort, BBox, Block, Line, PageResult, Word};
 use geometry::{Homography, Point, Quad};
 use model::{Arena, Model};
 use pixels::Bgr;
@@ -101,6 +101,13 @@ const PAD_RATIO: f64 = 8.0;
 const MIXED_TURNS: f64 = 0.3;
 /// Lines scoring below this are dropped (`text_score`).
 const TEXT_SCORE: f32 = 0.5;
+/// Under [`Effort::SecondOpinion`], the detector's input is scaled to at most this many pixels
+/// (an A4 page to about 840 × 1190); lines are still cut from the page at the 2000-px bound, so
+/// the recogniser sees them as sharp as ever. Measured in `domain::engine::Effort`'s notes.
+const SECOND_OPINION_DETECTOR_PIXELS: f64 = 1.0e6;
+/// ...unless scaling would spare the detector less than this share of its pixels: a page a
+/// little over the bound is detected as it is, not perturbed for next to nothing.
+const SECOND_OPINION_MIN_SAVING: f64 = 0.2;
 
 /// Where the engine's files are and how many threads it may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,11 +345,21 @@ impl PpOcr {
     /// `language` is left empty (PP-OCRv6 reads its scripts without being told); the caller
     /// records what it asked for.
     pub fn recognize(&self, page: &PageImage) -> Result<PageResult, PpOcrError> {
+        self.recognize_with(page, Effort::Full)
+    }
+
+    /// [`PpOcr::recognize`] at `effort`: [`Effort::SecondOpinion`] runs the detector on the
+    /// page scaled to about a megapixel ([`SECOND_OPINION_DETECTOR_PIXELS`]).
+    pub fn recognize_with(
+        &self,
+        page: &PageImage,
+        effort: Effort,
+    ) -> Result<PageResult, PpOcrError> {
         let (width, height) = (page.image.width(), page.image.height());
         let lines = if width == 0 || height == 0 {
             Vec::new()
         } else {
-            self.read_lines(page)?
+            self.read_lines(page, effort)?
         };
         let blocks: Vec<Block> = layout::blocks(lines);
         Ok(PageResult::recognised(
@@ -357,13 +374,17 @@ impl PpOcr {
 
     /// Steps 1 to 6: the page's text lines, each with its words and its text height (the
     /// detection box's side across the text), in RapidOCR's order.
-    fn read_lines(&self, page: &PageImage) -> Result<Vec<(Line, f64)>, PpOcrError> {
+    fn read_lines(&self, page: &PageImage, effort: Effort) -> Result<Vec<(Line, f64)>, PpOcrError> {
         let (page_width, page_height) = (page.image.width() as usize, page.image.height() as usize);
         let (width, height) = bounded_size(page_width, page_height);
         let image = Bgr::from_page(&page.image, width, height);
         let (image, pad_top) = pad_if_flat(image);
 
-        let Some((tensor, map_width, map_height)) = detect::prepare(&image) else {
+        let smaller = detector_size(image.width, image.height, effort)
+            .map(|(width, height)| image.resize(width, height));
+        let prepared = detect::prepare(smaller.as_ref().unwrap_or(&image));
+        drop(smaller);
+        let Some((tensor, map_width, map_height)) = prepared else {
             return Ok(Vec::new());
         };
         let (shape, map) = self.detector.run([1, 3, map_height, map_width], &tensor)?;
@@ -486,6 +507,24 @@ fn reading_direction(quad: &Quad, orientation: Orientation) -> strays::Direction
 /// RapidOCR's `resize_image_within_bounds`: the page size after scaling the longer side down to
 /// 2000 px and then the shorter side up to 30 px, each time rounding both sides to multiples of
 /// 32 (never to nothing).
+/// The size the detector's input is scaled to from a `width` × `height` page at `effort`, or
+/// `None` to detect on the page as it is: at [`Effort::Full`], and when the page is within
+/// [`SECOND_OPINION_DETECTOR_PIXELS`] or would shrink by less than
+/// [`SECOND_OPINION_MIN_SAVING`]. The aspect ratio is kept; boxes found on the smaller image
+/// are scaled back to the page by [`detect::boxes_from_map`].
+fn detector_size(width: usize, height: usize, effort: Effort) -> Option<(usize, usize)> {
+    if effort == Effort::Full || width == 0 || height == 0 {
+        return None;
+    }
+    let share = SECOND_OPINION_DETECTOR_PIXELS / (width * height) as f64;
+    if share > 1.0 - SECOND_OPINION_MIN_SAVING {
+        return None;
+    }
+    let ratio = share.sqrt();
+    let scaled = |side: usize| ((side as f64 * ratio).floor() as usize).max(1);
+    Some((scaled(width), scaled(height)))
+}
+
 fn bounded_size(width: usize, height: usize) -> (usize, usize) {
     let round32 = |v: f64| (((v.trunc() / 32.0).round_ties_even() * 32.0) as usize).max(32);
     let (mut w, mut h) = (width as f64, height as f64);
@@ -644,6 +683,24 @@ fn line_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_opinion_detects_on_about_a_megapixel() {
+        // An A4 page at the 2000-px bound: scaled to at most a megapixel, same shape.
+        let (w, h) = detector_size(1408, 1984, Effort::SecondOpinion).expect("scaled");
+        assert!(w * h <= 1_000_000 && w * h > 990_000, "{w} x {h}");
+        assert!(
+            (w as f64 / h as f64 - 1408.0 / 1984.0).abs() < 0.002,
+            "{w} x {h}"
+        );
+        // Full effort, a page within the bound, or one that would shrink by less than a fifth:
+        // detected as it is.
+        assert_eq!(detector_size(1408, 1984, Effort::Full), None);
+        assert_eq!(detector_size(701, 1162, Effort::SecondOpinion), None);
+        assert_eq!(detector_size(775, 1307, Effort::SecondOpinion), None);
+        assert_eq!(detector_size(0, 1984, Effort::SecondOpinion), None);
+        assert!(detector_size(1000, 1300, Effort::SecondOpinion).is_some());
+    }
 
     /// The installed int8 recogniser (`scripts/deps.sh ppocr`) ends at its 8-bit logits, so
     /// the engine takes their softmax; the wheel's float model ends in its own softmax.
