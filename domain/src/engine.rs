@@ -70,14 +70,18 @@ impl FromStr for EngineChoice {
 /// How much work a page-image engine spends on one reading.
 ///
 /// Under `auto`, PP-OCR reads only the pages Tesseract struggled with, as a second opinion, and
-/// that second reading is most of what `auto` costs beyond Tesseract alone. PP-OCR's detector
-/// finds lines as well on a page at a megapixel as at the 2000-px bound RapidOCR uses: on the
-/// developer corpus, over two runs each, the whole corpus read at 4.82–4.93% CER with the
-/// detector's input bounded at about a megapixel, 5.06% without. What it changes is a box
-/// here and there, so single pages move both ways by a few points (the handwritten page read
-/// 19.2% at the full bound, 20.7% at a megapixel; a receipt 12.3% and 12.3%). It saves about
-/// a sixth of `auto`'s time, so `auto` asks for its second readings with
-/// [`Effort::SecondOpinion`]; `engine=ppocr` is read at [`Effort::Full`], as RapidOCR reads it.
+/// that second reading is most of what `auto` costs beyond Tesseract alone; PP-OCR's detector
+/// is a third to two thirds of it on a full page. The detector finds the lines about as well on the page
+/// scaled to a megapixel as at the 2000-px bound RapidOCR uses. Measured on the developer
+/// corpus (`cargo bench -p workers --bench ocr`, runs `ppocr` and `second`, two runs):
+/// - PP-OCR reads the corpus at 5.09% CER as a second opinion, 5.06% at full effort;
+/// - single pages move both ways by a box here and there: handwriting 19.2% → 20.7%, typed
+///   Danish 10.3% → 9.0%, the receipts (two of them under a megapixel already) unchanged;
+/// - PP-OCR's pages/s rise by a fifth; `auto` goes from 0.50× to 0.62–0.67× Tesseract-only's
+///   pages/s (four runs), at 4.81% CER instead of 4.68%.
+///
+/// So `auto` asks for its second readings with [`Effort::SecondOpinion`], and `engine=ppocr` is
+/// read at [`Effort::Full`], as RapidOCR reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Effort {
     /// The engine as its reference runs it (PP-OCR: RapidOCR 3.10's settings).

@@ -53,6 +53,10 @@
 //!   arena) spends faulting in fresh memory; the detector's is shrunk after every run, the
 //!   others' kept ([`model::Arena`]).
 //!
+//! `auto`'s second opinion ([`domain::engine::Effort::SecondOpinion`], [`PpOcr::recognize_with`])
+//! runs the detector on the page scaled to about a megapixel, a third to two fifths of a full
+//! page's pixels at the bound, and still cuts the lines from the page at the bound.
+//!
 //! A 4000 × 6000 page costs no more than that plus its own image, since it is scaled to the bound
 //! while being converted. Everything runs on the calling thread (ONNX Runtime is given
 //! [`PpOcrConfig::intra_threads`] threads per model, 1 by default): call
