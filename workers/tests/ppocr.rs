@@ -262,6 +262,25 @@ fn blank_and_huge_pages_give_empty_results() {
     }
 }
 
+/// Every word of a reading, in reading order.
+fn words(result: &PageResult) -> Vec<domain::Word> {
+    result
+        .blocks
+        .iter()
+        .flat_map(|b| &b.lines)
+        .flat_map(|l| l.words.clone())
+        .collect()
+}
+
+/// The word reading `text`, when exactly one of `list` does.
+fn unique(list: &[domain::Word], text: &str) -> Option<domain::Word> {
+    let mut hits = list.iter().filter(|w| w.text == text);
+    match (hits.next(), hits.next()) {
+        (Some(w), None) => Some(w.clone()),
+        _ => None,
+    }
+}
+
 #[test]
 fn an_upside_down_page_reads_the_same_words_in_the_same_places() {
     // The top third of a typewritten page, upright and turned half a turn: the classifier turns
@@ -281,23 +300,9 @@ fn an_upside_down_page_reads_the_same_words_in_the_same_places() {
         .expect("recognising upside down");
     check_invariants(&turned, &turned_page, "top third, upside down");
 
-    let words = |r: &PageResult| -> Vec<domain::Word> {
-        r.blocks
-            .iter()
-            .flat_map(|b| &b.lines)
-            .flat_map(|l| l.words.clone())
-            .collect()
-    };
     let (a, b) = (words(&upright), words(&turned));
     assert!(a.len() > 20, "{}", upright.text);
     // Words that occur once on each side, at least 4 characters long.
-    let unique = |list: &[domain::Word], text: &str| {
-        let mut hits = list.iter().filter(|w| w.text == text);
-        match (hits.next(), hits.next()) {
-            (Some(w), None) => Some(w.clone()),
-            _ => None,
-        }
-    };
     let (mut compared, mut placed) = (0, 0);
     for word in a.iter().filter(|w| w.text.chars().count() >= 4) {
         let (Some(mine), Some(theirs)) = (unique(&a, &word.text), unique(&b, &word.text)) else {
@@ -358,26 +363,13 @@ fn a_second_opinion_reads_and_places_words_like_the_full_reading() {
     let cer = score::cer(&truth, &second.text, false);
     assert!(cer <= 0.115, "second opinion: CER {:.2}%", cer * 100.0);
 
-    let words = |r: &PageResult| -> Vec<domain::Word> {
-        r.blocks
-            .iter()
-            .flat_map(|b| &b.lines)
-            .flat_map(|l| l.words.clone())
-            .collect()
-    };
     let (a, b) = (words(&full), words(&second));
     let (mut compared, mut placed) = (0, 0);
     for word in a.iter().filter(|w| w.text.chars().count() >= 4) {
-        let once = |list: &[domain::Word]| {
-            let mut hits = list.iter().filter(|w| w.text == word.text);
-            match (hits.next(), hits.next()) {
-                (Some(w), None) => Some(w.bbox),
-                _ => None,
-            }
-        };
-        let (Some(mine), Some(theirs)) = (once(&a), once(&b)) else {
+        let (Some(mine), Some(theirs)) = (unique(&a, &word.text), unique(&b, &word.text)) else {
             continue;
         };
+        let (mine, theirs) = (mine.bbox, theirs.bbox);
         compared += 1;
         if intersection_over_union(&mine, &theirs) >= 0.5 {
             placed += 1;
