@@ -71,8 +71,8 @@ impl FromStr for EngineChoice {
 ///
 /// Under `auto`, PP-OCR reads only the pages Tesseract struggled with, as a second opinion, and
 /// that second reading is most of what `auto` costs beyond Tesseract alone; PP-OCR's detector
-/// is a third to two thirds of it on a full page. The detector finds the lines about as well on the page
-/// scaled to a megapixel as at the 2000-px bound RapidOCR uses. Measured on the developer
+/// is a third to two thirds of it on a full page. The detector finds the lines about as well
+/// on the page scaled to a megapixel as at the 2000-px bound RapidOCR uses. Measured on the
 /// corpus (`cargo bench -p workers --bench ocr`, runs `ppocr` and `second`, two runs):
 /// - PP-OCR reads the corpus at 5.09% CER as a second opinion, 5.06% at full effort;
 /// - single pages move both ways by a box here and there: handwriting 19.2% → 20.7%, typed

@@ -22,10 +22,11 @@
 //! The second engine (issue 11): `ppocr` is our PP-OCR pipeline on the pool, `auto` the
 //! service's per-page rule (`domain::engine`: Tesseract, then PP-OCR's second opinion where
 //! Tesseract's confidence is low, the more confident reading kept), both with N pool threads
-//! and one ONNX Runtime thread each. The reference is RapidOCR 3.10.0 in Python (same models, its default
-//! settings and threads) on the same page images, written out as PNG before its clock starts;
-//! it runs when `$OCRCHAT_CACHE/bench-venv` has it (`bench/setup.sh`). The last table lists
-//! each page's mean word confidence under both engines: the inputs of the `auto` rule.
+//! and one ONNX Runtime thread each; `second` is PP-OCR's second opinion on every page. The
+//! reference is RapidOCR 3.10.0 in Python (same models, its default settings and threads) on
+//! the same page images, written out as PNG before its clock starts; it runs when
+//! `$OCRCHAT_CACHE/bench-venv` has it (`bench/setup.sh`). The last table lists each page's mean
+//! word confidence under both engines: the inputs of the `auto` rule.
 
 use anyhow::{bail, Context, Result};
 use domain::{FileKind, PageResult};
