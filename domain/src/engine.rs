@@ -77,8 +77,8 @@ impl FromStr for EngineChoice {
 /// - PP-OCR reads the corpus at 5.09% CER as a second opinion, 5.06% at full effort;
 /// - single pages move both ways by a box here and there: handwriting 19.2% → 20.7%, typed
 ///   Danish 10.3% → 9.0%, the receipts (two of them under a megapixel already) unchanged;
-/// - PP-OCR's pages/s rise by a fifth; `auto` goes from 0.50× to 0.62–0.67× Tesseract-only's
-///   pages/s (four runs), at 4.81% CER instead of 4.68%.
+/// - PP-OCR's pages/s rise by a fifth; `auto` goes from 0.50× to 0.51–0.67× Tesseract-only's
+///   pages/s (eight runs, a mean of 0.60×), at 4.81% CER instead of 4.68%.
 ///
 /// So `auto` asks for its second readings with [`Effort::SecondOpinion`], and `engine=ppocr` is
 /// read at [`Effort::Full`], as RapidOCR reads it.
