@@ -70,25 +70,34 @@ impl FromStr for EngineChoice {
 /// How much work a page-image engine spends on one reading.
 ///
 /// Under `auto`, PP-OCR reads only the pages Tesseract struggled with, as a second opinion, and
-/// that second reading is most of what `auto` costs beyond Tesseract alone; PP-OCR's detector
-/// is a third to two thirds of it on a full page. The detector finds the lines about as well
-/// on the page scaled to a megapixel as at the 2000-px bound RapidOCR uses. Measured on the
-/// corpus (`cargo bench -p workers --bench ocr`, runs `ppocr` and `second`, two runs):
-/// - PP-OCR reads the corpus at 5.09% CER as a second opinion, 5.06% at full effort;
-/// - single pages move both ways by a box here and there: handwriting 19.2% → 20.7%, typed
-///   Danish 10.3% → 9.0%, the receipts (two of them under a megapixel already) unchanged;
-/// - PP-OCR's pages/s rise by a fifth; `auto` goes from 0.50× to 0.51–0.67× Tesseract-only's
-///   pages/s (eight runs, a mean of 0.60×), at 4.81% CER instead of 4.68%.
+/// that second reading is most of what `auto` costs beyond Tesseract alone. A second opinion
+/// needs to be good, not RapidOCR's reading to the character, so it does three things
+/// differently (`workers::engine::ppocr`), each measured on the corpus (`cargo bench -p workers
+/// --bench ocr`, runs `ppocr`, `second` and `auto`; a 2-core AMD EPYC):
+/// - the detector looks at the page scaled to about a megapixel, not at the 2000-px bound
+///   (a third of the detector's time at the bound); lines are still cut from the page at the
+///   bound;
+/// - each line is read alone at its own width, not padded to its batch's widest;
+/// - lines are read as they stand: no orientation classifier, no re-reading of the lines it
+///   turns (the page is upright: Tesseract read it, after OSD where its reading was in doubt).
+///
+/// Together they read the corpus at 4.94% CER instead of 5.09% at full effort, single pages
+/// moving by up to 1.5 points either way (handwriting 19.2% → 20.0%, typed Danish 10.3% →
+/// 9.0%, Fraktur 6.3% → 6.7%), in 0.77–0.79 pages/s instead of 0.44–0.51 (the second opinion
+/// on all 12 pages, 2 threads). `auto` reads the corpus at 4.67% CER (4.68% with full-effort
+/// second opinions).
 ///
 /// So `auto` asks for its second readings with [`Effort::SecondOpinion`], and `engine=ppocr` is
-/// read at [`Effort::Full`], as RapidOCR reads it.
+/// read at [`Effort::Full`], as RapidOCR reads it: the per-page movement is more than its
+/// one-point bound against RapidOCR allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Effort {
     /// The engine as its reference runs it (PP-OCR: RapidOCR 3.10's settings).
     #[default]
     Full,
-    /// `auto`'s second reading of a page: PP-OCR's detector looks at a page scaled to about a
-    /// megapixel. Engines with nothing cheaper to offer (Tesseract) read as at `Full`.
+    /// `auto`'s second reading of a page: PP-OCR detects on the page scaled to about a
+    /// megapixel and reads each line alone, as it stands. Engines with nothing cheaper to offer
+    /// (Tesseract) read as at `Full`.
     SecondOpinion,
 }
 

@@ -29,7 +29,7 @@
 //! word confidence under both engines: the inputs of the `auto` rule.
 
 use anyhow::{bail, Context, Result};
-use domain::{FileKind, PageResult};
+use domain::{engine::Effort, FileKind, PageResult};
 use std::{
     path::{Path, PathBuf},
     process::Command,
@@ -281,10 +281,11 @@ fn print_page_times(pages: &[Page], tessdata: &Path, config: &PpOcrConfig) -> Re
         ppocr: Some(config.clone()),
         ..OcrOptions::new(tessdata)
     });
-    let time = |engine: EngineKind, page: &Page| -> Result<(f64, PageResult)> {
+    let time = |engine: EngineKind, effort: Effort, page: &Page| -> Result<(f64, PageResult)> {
         let started = Instant::now();
-        let result = pool.recognize_with_blocking(
+        let result = pool.recognize_at_blocking(
             engine,
+            effort,
             OcrRequest {
                 image: page.image.clone(),
                 languages: page.languages.clone(),
@@ -295,36 +296,40 @@ fn print_page_times(pages: &[Page], tessdata: &Path, config: &PpOcrConfig) -> Re
     };
     // Loads each engine (and each language) before the clock matters.
     if let Some(page) = pages.first() {
-        time(EngineKind::Tesseract, page)?;
-        time(EngineKind::PpOcr, page)?;
+        time(EngineKind::Tesseract, Effort::Full, page)?;
+        time(EngineKind::PpOcr, Effort::Full, page)?;
     }
     println!();
     println!(
-        "{:<34} {:>8} {:>8} {:>8} {:>7} {:>7}",
-        "seconds per page (1 thread)", "tess s", "ppocr s", "ratio", "words", "lines"
+        "{:<34} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7}",
+        "seconds per page (1 thread)", "tess s", "ppocr s", "second s", "ratio", "words", "lines"
     );
-    let (mut tess_total, mut pp_total) = (0.0, 0.0);
+    let (mut tess_total, mut pp_total, mut second_total) = (0.0, 0.0, 0.0);
     for page in pages {
-        let (tess, _) = time(EngineKind::Tesseract, page)?;
-        let (pp, result) = time(EngineKind::PpOcr, page)?;
+        let (tess, _) = time(EngineKind::Tesseract, Effort::Full, page)?;
+        let (pp, result) = time(EngineKind::PpOcr, Effort::Full, page)?;
+        let (second, _) = time(EngineKind::PpOcr, Effort::SecondOpinion, page)?;
         tess_total += tess;
         pp_total += pp;
+        second_total += second;
         let lines: usize = result.blocks.iter().map(|b| b.lines.len()).sum();
         println!(
-            "{:<34} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>7}",
+            "{:<34} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>7}",
             page.label,
             tess,
             pp,
+            second,
             pp / tess,
             result.word_count(),
             lines
         );
     }
     println!(
-        "{:<34} {:>8.2} {:>8.2} {:>8.2}",
+        "{:<34} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
         "all pages",
         tess_total,
         pp_total,
+        second_total,
         pp_total / tess_total
     );
     Ok(())
@@ -368,7 +373,7 @@ fn run_engines(
             Mode::SecondOpinion => {
                 return pool.recognize_at_blocking(
                     EngineKind::PpOcr,
-                    domain::engine::Effort::SecondOpinion,
+                    Effort::SecondOpinion,
                     request(page),
                 )
             }
@@ -379,11 +384,8 @@ fn run_engines(
         if !domain::engine::wants_second_reading(&first, readable) {
             return Ok(first);
         }
-        let second = pool.recognize_at_blocking(
-            EngineKind::PpOcr,
-            domain::engine::Effort::SecondOpinion,
-            request(page),
-        )?;
+        let second =
+            pool.recognize_at_blocking(EngineKind::PpOcr, Effort::SecondOpinion, request(page))?;
         Ok(if domain::engine::keep_second_reading(&first, &second) {
             second
         } else {
