@@ -23,8 +23,8 @@ use super::{
 const HEIGHT: usize = 48;
 const MIN_WIDTH: usize = 320;
 const BATCH: usize = 6;
-/// The narrowest input of [`Layout::Alone`]: a square, room for a character or two. Every corpus
-/// crop is wider; the bound keeps a sliver of a crop from giving the model no time step at all.
+/// The narrowest input of [`Layout::Alone`]: a square, room for a character or two. It changed
+/// no corpus reading; it keeps a sliver of a crop from giving the model no time step at all.
 const ALONE_MIN_WIDTH: usize = HEIGHT;
 
 /// How crops are laid out in the recogniser's input.
