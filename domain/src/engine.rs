@@ -82,7 +82,7 @@ impl FromStr for EngineChoice {
 ///   turns (the page is upright: Tesseract read it, after OSD where its reading was in doubt).
 ///
 /// Together they read the corpus at 4.94% CER instead of 5.09% at full effort, single pages
-/// moving by up to 1.5 points either way (handwriting 19.2% → 20.0%, typed Danish 10.3% →
+/// moving by up to 1.7 points either way (handwriting 19.2% → 20.0%, typed Danish 10.3% →
 /// 9.0%, Fraktur 6.3% → 6.7%), at 0.77–0.81 pages/s where full effort reads 0.52–0.54 (all 12
 /// pages, 2 threads, the same runs). `auto` reads the corpus at 4.67% CER (4.68% with
 /// full-effort second opinions) at 0.57–0.64× Tesseract-only's pages/s (fourteen runs, a mean

@@ -36,7 +36,7 @@ const ALONE_MIN_WIDTH: usize = HEIGHT;
 /// opinion costs 18% less on the corpus (`cargo bench -p workers --bench ocr`, run `second`,
 /// together with skipping the classifier, `PpOcr::read_lines`), and reads it at 4.94% CER
 /// instead of 5.09%: padding changes what the model sees at a line's end, and pages move by up
-/// to a point either way (handwriting 20.7% → 20.0%, Fraktur 6.5% → 6.7%). That movement is why
+/// to 1.7 points either way (a receipt 20.9% → 19.2%, Fraktur 6.5% → 6.7%). That movement is why
 /// `engine=ppocr`, held to within a point of RapidOCR, keeps RapidOCR's layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Layout {
