@@ -5,9 +5,9 @@
 //! Run with `cargo bench -p workers --bench ocr` (or `just bench`). Environment:
 //! `OCRCHAT_CORPUS` (default `../shared/corpus` beside the workspace), `OCRCHAT_PDFIUM_LIB`,
 //! `OCRCHAT_TESSDATA`, `OCRCHAT_BENCH_THREADS` (N, default: available cores),
-//! `OCRCHAT_BENCH_ONLY` (comma-separated subset of `pool,cli,ppocr,second,auto,rapidocr`, default
-//! all of them, and `times`, run only when named; a goal line is printed when both of its runs
-//! were made), `OCRCHAT_BENCH_TEXTS` (a directory: each run's text of each page is written
+//! `OCRCHAT_BENCH_ONLY` (comma-separated subset of `pool,cli,ppocr,second,auto,single,rapidocr`,
+//! default all of them, and `times`, run only when named; a goal line is printed when both of its
+//! runs were made), `OCRCHAT_BENCH_TEXTS` (a directory: each run's text of each page is written
 //! there, to read the errors behind a figure).
 //!
 //! What is compared: our side starts from the page images (decoding and rendering are timed
@@ -116,8 +116,11 @@ fn main() -> Result<()> {
     counts.dedup();
     if wanted("pool") {
         for &n in &counts {
-            runs.push(run_pool(&pages, &tessdata, n)?);
+            runs.push(run_pool(&pages, &tessdata, n, Arrival::AllAtOnce)?);
         }
+    }
+    if wanted("single") {
+        runs.push(run_pool(&pages, &tessdata, threads, Arrival::OneByOne)?);
     }
     if wanted("cli") {
         for &n in &counts {
@@ -130,13 +133,16 @@ fn main() -> Result<()> {
                 "PP-OCR recogniser: {} (OCRCHAT_PPOCR_RECOGNISER=int8|float)",
                 config.recogniser.file()
             );
-            for (name, mode) in [
-                ("ppocr", Mode::PpOcr),
-                ("second", Mode::SecondOpinion),
-                ("auto", Mode::Auto),
+            for (name, mode, arrival) in [
+                ("ppocr", Mode::PpOcr, Arrival::AllAtOnce),
+                ("second", Mode::SecondOpinion, Arrival::AllAtOnce),
+                ("auto", Mode::Auto, Arrival::AllAtOnce),
+                ("single", Mode::Auto, Arrival::OneByOne),
             ] {
                 if wanted(name) {
-                    runs.push(run_engines(&pages, &tessdata, &config, threads, mode)?);
+                    runs.push(run_engines(
+                        &pages, &tessdata, &config, threads, mode, arrival,
+                    )?);
                 }
             }
             if only.split(',').any(|o| o.trim() == "times") {
@@ -260,6 +266,14 @@ fn print_goals(runs: &[Run], pages: usize) {
             rapid.score.rate() * 100.0
         );
     }
+    if let (Some(auto), Some(tess)) = (find("auto single"), find("ocrchat single")) {
+        println!(
+            "one page at a time: auto {:.2} s a page vs tesseract-only {:.2} s: {:.2}x as long",
+            auto.seconds / pages as f64,
+            tess.seconds / pages as f64,
+            auto.seconds / tess.seconds,
+        );
+    }
     if let (Some(auto), Some(tess)) = (find("auto pool"), find("ocrchat pool")) {
         println!(
             "auto pages/s {:.3} vs tesseract-only {:.3}: {:.2}x (goal >= 0.6x); CER {:.2}% vs \
@@ -335,6 +349,37 @@ fn print_page_times(pages: &[Page], tessdata: &Path, config: &PpOcrConfig) -> Re
     Ok(())
 }
 
+/// How a run's pages reach the pool.
+#[derive(Clone, Copy, PartialEq)]
+enum Arrival {
+    /// Every page submitted at once: throughput.
+    AllAtOnce,
+    /// One page after another, each submitted when the last is read: what a one-page request
+    /// waits for on an otherwise idle server (`OCRCHAT_BENCH_ONLY=single`).
+    OneByOne,
+}
+
+impl Arrival {
+    fn callers(self, pages: &[Page]) -> usize {
+        match self {
+            Arrival::AllAtOnce => pages.len(),
+            Arrival::OneByOne => 1,
+        }
+    }
+
+    /// The run's name: `ocrchat pool` or `ocrchat single`.
+    fn name(self, engine: &str) -> &'static str {
+        match (engine, self) {
+            ("ocrchat", Arrival::AllAtOnce) => "ocrchat pool",
+            ("ocrchat", Arrival::OneByOne) => "ocrchat single",
+            ("auto", Arrival::AllAtOnce) => "auto pool",
+            ("auto", Arrival::OneByOne) => "auto single",
+            ("ppocr", _) => "ppocr pool",
+            _ => "second pool",
+        }
+    }
+}
+
 /// Which reading a [`run_engines`] run makes.
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
@@ -354,6 +399,7 @@ fn run_engines(
     config: &PpOcrConfig,
     threads: usize,
     mode: Mode,
+    arrival: Arrival,
 ) -> Result<Run> {
     reset_peak_rss();
     let pool = OcrPool::with_options(OcrOptions {
@@ -367,7 +413,8 @@ fn run_engines(
         priority: 0,
     };
     let started = Instant::now();
-    let results: Vec<Result<PageResult, ocr::OcrError>> = parallel(pages, pages.len(), |page| {
+    let callers = arrival.callers(pages);
+    let results: Vec<Result<PageResult, ocr::OcrError>> = parallel(pages, callers, |page| {
         match mode {
             Mode::PpOcr => return pool.recognize_with_blocking(EngineKind::PpOcr, request(page)),
             Mode::SecondOpinion => {
@@ -395,9 +442,9 @@ fn run_engines(
     let seconds = started.elapsed().as_secs_f64();
     let peak_rss_mib = peak_rss_kib().map(|k| k as f64 / 1024.0);
     let name = match mode {
-        Mode::PpOcr => "ppocr pool",
-        Mode::SecondOpinion => "second pool",
-        Mode::Auto => "auto pool",
+        Mode::PpOcr => arrival.name("ppocr"),
+        Mode::SecondOpinion => arrival.name("second"),
+        Mode::Auto => arrival.name("auto"),
     };
     scored_results(name, threads, seconds, pages, results, peak_rss_mib)
 }
@@ -500,21 +547,22 @@ fn load_pages(corpus: &Path, pdf: &PdfEngine) -> Result<Vec<Page>> {
 }
 
 /// All pages through a fresh pool of `threads` threads, submitted at once.
-fn run_pool(pages: &[Page], tessdata: &Path, threads: usize) -> Result<Run> {
+fn run_pool(pages: &[Page], tessdata: &Path, threads: usize, arrival: Arrival) -> Result<Run> {
     reset_peak_rss();
     let pool = OcrPool::new(threads, tessdata);
     let started = Instant::now();
-    let results: Vec<Result<PageResult, ocr::OcrError>> = parallel(pages, pages.len(), |page| {
-        pool.recognize_blocking(OcrRequest {
-            image: page.image.clone(),
-            languages: page.languages.clone(),
-            priority: 0,
-        })
-    });
+    let results: Vec<Result<PageResult, ocr::OcrError>> =
+        parallel(pages, arrival.callers(pages), |page| {
+            pool.recognize_blocking(OcrRequest {
+                image: page.image.clone(),
+                languages: page.languages.clone(),
+                priority: 0,
+            })
+        });
     let seconds = started.elapsed().as_secs_f64();
     let peak_rss_mib = peak_rss_kib().map(|k| k as f64 / 1024.0);
     scored_results(
-        "ocrchat pool",
+        arrival.name("ocrchat"),
         threads,
         seconds,
         pages,

@@ -7,11 +7,18 @@
 
 use domain::{engine::Effort, BBox, PageResult};
 use image::{DynamicImage, GrayImage, Luma, RgbImage};
-use std::path::{Path, PathBuf};
+use std::{
+    cell::Cell,
+    path::{Path, PathBuf},
+    sync::{mpsc, Arc, Mutex},
+    time::Duration,
+};
 use workers::engine::{
     input::{self, Limits},
+    ocr::{OcrOptions, OcrPool, OcrRequest},
+    page_engine::EngineKind,
     pdf::PdfEngine,
-    ppocr::{PpOcr, PpOcrConfig, PpOcrError, Precision, CLASSIFIER_MODEL},
+    ppocr::{Crew, PpOcr, PpOcrConfig, PpOcrError, Precision, Reading, CLASSIFIER_MODEL},
     raster::{self, DpiSource, PageImage},
     score,
 };
@@ -446,4 +453,113 @@ fn load_errors_name_what_is_missing() {
 
     std::fs::remove_dir_all(&empty).unwrap();
     std::fs::remove_dir_all(&no_dictionary).unwrap();
+}
+
+/// A crew of one helper thread: each offered reading goes to the helper, and `offer` returns
+/// only once the helper has made a run of it, so the page is certainly shared.
+struct OneHelper {
+    readings: mpsc::Sender<Arc<Reading>>,
+    made_a_run: Mutex<mpsc::Receiver<()>>,
+}
+
+impl Crew for OneHelper {
+    fn offer(&self, reading: &Arc<Reading>) {
+        self.readings
+            .send(Arc::clone(reading))
+            .expect("the helper is there");
+        self.made_a_run
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the helper made a run");
+    }
+    fn withdraw(&self, _: &Arc<Reading>, _: usize) {}
+}
+
+/// A page whose recogniser runs are shared with a helper thread, which reads with an engine of
+/// its own, reads exactly as one thread reads it, at both efforts.
+#[test]
+fn a_page_shared_with_a_helper_reads_as_one_thread_reads_it() {
+    let corpus = env_path("OCRCHAT_CORPUS");
+    let image = image::open(corpus.join("en_receipt_01.jpg")).expect("decoding a corpus image");
+    let page = page(image);
+    let (engine, helper_engine) = (engine(), engine());
+    for effort in [Effort::Full, Effort::SecondOpinion] {
+        let alone = engine.recognize_with(&page, effort).expect("read alone");
+        let (readings, offered) = mpsc::channel::<Arc<Reading>>();
+        let (ran, made_a_run) = mpsc::channel();
+        let crew = OneHelper {
+            readings,
+            made_a_run: Mutex::new(made_a_run),
+        };
+        let (shared, helped) = std::thread::scope(|scope| {
+            let helper = scope.spawn(|| {
+                let mut made = 0;
+                for reading in offered {
+                    // Asked before each run: the second time, the first run is made.
+                    let asked = Cell::new(0);
+                    made += reading.help(&helper_engine, &|| {
+                        asked.set(asked.get() + 1);
+                        if asked.get() == 2 {
+                            let _ = ran.send(());
+                        }
+                        false
+                    });
+                }
+                made
+            });
+            let shared = engine.recognize_shared(&page, effort, &crew);
+            drop(crew);
+            (shared, helper.join().expect("the helper thread"))
+        });
+        let shared = shared.expect("read with help");
+        assert!(helped >= 1, "{effort:?}: the helper made no run");
+        assert!(!alone.text.is_empty());
+        assert_eq!(shared, alone, "{effort:?}: helped {helped} runs");
+    }
+}
+
+/// In the pool, a thread with nothing to do helps another thread's page: one page read alone by
+/// a two-thread pool (both threads have read a page with PP-OCR) is read as the engine reads it
+/// alone, and the other thread made some of its runs.
+#[test]
+fn an_idle_pool_thread_helps_with_a_page() {
+    let corpus = env_path("OCRCHAT_CORPUS");
+    let tessdata = std::env::var_os("OCRCHAT_TESSDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/tesseract-ocr/5/tessdata"));
+    let pool = OcrPool::with_options(OcrOptions {
+        threads: 2,
+        ppocr: Some(config()),
+        ..OcrOptions::new(tessdata)
+    });
+    let page = page(image::open(corpus.join("en_receipt_01.jpg")).expect("a corpus image"));
+    let request = || OcrRequest {
+        image: page.clone(),
+        languages: "eng".into(),
+        priority: 0,
+    };
+    let read = || {
+        pool.recognize_at_blocking(EngineKind::PpOcr, Effort::SecondOpinion, request())
+            .expect("a second opinion")
+    };
+    // Two pages at once: each thread loads PP-OCR for one.
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(read);
+        let b = scope.spawn(read);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a, b);
+    let before = pool.helped_runs();
+    let alone = read();
+    let helped = pool.helped_runs() - before;
+    assert!(helped >= 1, "no thread helped");
+    let expected = engine()
+        .recognize_with(&page, Effort::SecondOpinion)
+        .expect("the engine alone");
+    assert_eq!(
+        alone.text, expected.text,
+        "helped with {helped} runs, read differently"
+    );
+    assert_eq!(alone.blocks, expected.blocks);
 }

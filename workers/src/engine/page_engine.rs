@@ -11,7 +11,7 @@
 
 use super::{
     ocr::{tesseract, OcrError},
-    ppocr::{PpOcr, PpOcrConfig, PpOcrError},
+    ppocr::{Crew, PpOcr, PpOcrConfig, PpOcrError, Reading},
     raster::PageImage,
 };
 use domain::{engine::Effort, PageResult};
@@ -40,12 +40,15 @@ pub trait Engine: Send {
     /// Reads one page: text in reading order, blocks → lines → words with boxes in the page's
     /// pixels and confidences in 0..1. Blocking; called on a pool thread, never on the executor.
     /// `languages` is a Tesseract language string (`deu+eng`), a hint to engines that need one;
-    /// `effort` lets an engine read a second opinion more cheaply (`domain::engine::Effort`).
+    /// `effort` lets an engine read a second opinion more cheaply (`domain::engine::Effort`);
+    /// `crew` is the pool's idle threads, which an engine may share its work with
+    /// (`super::ppocr::Crew`).
     fn recognise(
         &mut self,
         page: &PageImage,
         languages: &str,
         effort: Effort,
+        crew: &dyn Crew,
     ) -> Result<PageResult, OcrError>;
     /// Frees what the engine keeps between pages (the thread has been idle a while).
     fn release(&mut self) {}
@@ -54,12 +57,14 @@ pub trait Engine: Send {
 }
 
 impl Engine for tesseract::Engines {
-    /// Tesseract has nothing cheaper to offer: every effort reads the same.
+    /// Tesseract has nothing cheaper to offer: every effort reads the same. Its reading of a
+    /// page is one call that cannot be shared.
     fn recognise(
         &mut self,
         page: &PageImage,
         languages: &str,
         _effort: Effort,
+        _crew: &dyn Crew,
     ) -> Result<PageResult, OcrError> {
         tesseract::Engines::recognize(self, page, languages)
     }
@@ -95,13 +100,9 @@ fn unavailable(detail: impl std::fmt::Display) -> OcrError {
     }
 }
 
-impl Engine for PpOcrEngine {
-    fn recognise(
-        &mut self,
-        page: &PageImage,
-        languages: &str,
-        effort: Effort,
-    ) -> Result<PageResult, OcrError> {
+impl PpOcrEngine {
+    /// The loaded engine, loading it on first use.
+    fn loaded(&mut self) -> Result<&PpOcr, OcrError> {
         let engine = match self.loaded.take() {
             Some(engine) => engine,
             None => {
@@ -118,9 +119,30 @@ impl Engine for PpOcrEngine {
                 engine
             }
         };
-        let engine = self.loaded.insert(engine);
-        let mut result = engine
-            .recognize_with(page, effort)
+        Ok(self.loaded.insert(engine))
+    }
+
+    /// Makes runs of another thread's `reading` while `stop` allows, and says how many; `None`
+    /// when PP-OCR cannot be loaded on this thread. A thread that has not read a page with
+    /// PP-OCR yet loads it first: that takes a fraction of a page's recognition, and the thread
+    /// keeps it for the pages it reads itself.
+    pub(crate) fn help(&mut self, reading: &Reading, stop: &dyn Fn() -> bool) -> Option<usize> {
+        let engine = self.loaded().ok()?;
+        Some(reading.help(engine, stop))
+    }
+}
+
+impl Engine for PpOcrEngine {
+    fn recognise(
+        &mut self,
+        page: &PageImage,
+        languages: &str,
+        effort: Effort,
+        crew: &dyn Crew,
+    ) -> Result<PageResult, OcrError> {
+        let mut result = self
+            .loaded()?
+            .recognize_shared(page, effort, crew)
             .map_err(|err| match err {
                 PpOcrError::Inference { .. } => OcrError::Recognition {
                     page: page.index,
@@ -155,6 +177,11 @@ impl Engines {
             EngineKind::Tesseract => &mut self.tesseract,
             EngineKind::PpOcr => &mut self.ppocr,
         }
+    }
+
+    /// Lends this thread to another's PP-OCR `reading` (see [`PpOcrEngine::help`]).
+    pub(crate) fn help(&mut self, reading: &Reading, stop: &dyn Fn() -> bool) -> Option<usize> {
+        self.ppocr.help(reading, stop)
     }
 
     /// Tesseract itself, for orientation detection (an OSD model, not a reading).

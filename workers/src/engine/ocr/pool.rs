@@ -1,4 +1,9 @@
 //! The pool itself: a priority queue of requests served by dedicated Tesseract threads.
+//!
+//! A thread with no request to serve helps another thread's page where the engine can share
+//! its work (PP-OCR's recogniser runs, `crate::engine::ppocr::Crew`): a page read alone on an
+//! idle server uses both cores for part of its reading. Requests always come first: a helper
+//! returns to the queue after the run it is making.
 
 use super::{
     check_languages, tesseract, OcrError, OcrOptions, OcrRequest, Orientation, OMP_THREAD_LIMIT,
@@ -6,6 +11,7 @@ use super::{
 };
 use crate::engine::{
     page_engine::{EngineKind, Engines, PpOcrEngine},
+    ppocr::{Crew, Reading},
     raster::PageImage,
 };
 use domain::{engine::Effort, PageResult};
@@ -14,7 +20,10 @@ use std::{
     collections::BinaryHeap,
     panic::{catch_unwind, AssertUnwindSafe},
     path::Path,
-    sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError},
+    sync::{
+        atomic::{AtomicU64, Ordering as AtomicOrdering},
+        mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak,
+    },
     thread::JoinHandle,
 };
 use tokio::sync::oneshot;
@@ -115,6 +124,9 @@ impl Ord for Job {
 #[derive(Default)]
 struct Queue {
     jobs: BinaryHeap<Job>,
+    /// Pages being read whose threads would take help ([`PoolCrew`]); a thread with no job
+    /// helps with the first that has work left.
+    offers: Vec<Arc<Reading>>,
     next_seq: u64,
     closed: bool,
     live_threads: usize,
@@ -123,6 +135,8 @@ struct Queue {
 struct Shared {
     queue: Mutex<Queue>,
     ready: Condvar,
+    /// Recogniser runs threads made for other threads' pages ([`OcrPool::helped_runs`]).
+    helped_runs: AtomicU64,
 }
 
 impl Shared {
@@ -196,6 +210,7 @@ impl OcrPool {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             ready: Condvar::new(),
+            helped_runs: AtomicU64::new(0),
         });
         let mut handles = Vec::new();
         for n in 0..options.threads.max(1) {
@@ -228,6 +243,12 @@ impl OcrPool {
     /// The options the pool was built with.
     pub fn options(&self) -> &OcrOptions {
         &self.options
+    }
+
+    /// Recogniser runs (a batch of lines, or one line) that threads with nothing else to do
+    /// made for pages other threads were reading, since the pool started.
+    pub fn helped_runs(&self) -> u64 {
+        self.shared.helped_runs.load(AtomicOrdering::Relaxed)
     }
 
     /// Requests waiting for a thread (not counting those being recognised).
@@ -378,6 +399,26 @@ impl Drop for OcrPool {
     }
 }
 
+/// The pool's threads as a page's [`Crew`]: an offered reading is helped by threads that have
+/// no job (`work`).
+struct PoolCrew<'a>(&'a Shared);
+
+impl Crew for PoolCrew<'_> {
+    fn offer(&self, reading: &Arc<Reading>) {
+        self.0.lock().offers.push(Arc::clone(reading));
+        self.0.ready.notify_all();
+    }
+    fn withdraw(&self, reading: &Arc<Reading>, helped: usize) {
+        self.0
+            .lock()
+            .offers
+            .retain(|offered| !Arc::ptr_eq(offered, reading));
+        self.0
+            .helped_runs
+            .fetch_add(helped as u64, AtomicOrdering::Relaxed);
+    }
+}
+
 /// Marks a thread gone when it exits, however it exits; the last one closes the pool so no
 /// request waits forever for a thread that will never come.
 struct ThreadGuard<'a>(&'a Shared);
@@ -411,14 +452,20 @@ fn orientation_of(answer: Answer) -> Result<Orientation, OcrError> {
 
 /// What a pool thread recognises pages with: its [`Engines`], or a stand-in in unit tests.
 trait Recognizer {
-    /// Recognises one page with `engine` at `effort`.
+    /// Recognises one page with `engine` at `effort`, sharing work with `crew`.
     fn recognize(
         &mut self,
         engine: EngineKind,
         effort: Effort,
         page: &PageImage,
         languages: &str,
+        crew: &dyn Crew,
     ) -> Result<PageResult, OcrError>;
+    /// Helps with another thread's `reading` while `stop` allows: the runs made, or `None`
+    /// when it cannot.
+    fn help(&mut self, _reading: &Reading, _stop: &dyn Fn() -> bool) -> Option<usize> {
+        None
+    }
     /// Finds the page's orientation and script.
     fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError> {
         Err(OcrError::Recognition {
@@ -439,8 +486,12 @@ impl Recognizer for Engines {
         effort: Effort,
         page: &PageImage,
         languages: &str,
+        crew: &dyn Crew,
     ) -> Result<PageResult, OcrError> {
-        self.get(engine).recognise(page, languages, effort)
+        self.get(engine).recognise(page, languages, effort, crew)
+    }
+    fn help(&mut self, reading: &Reading, stop: &dyn Fn() -> bool) -> Option<usize> {
+        Engines::help(self, reading, stop)
     }
     fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError> {
         self.tesseract().detect_orientation(page)
@@ -456,19 +507,39 @@ impl Recognizer for Engines {
 /// How long a pool thread waits for work before it releases its Tesseract instances.
 const RELEASE_WHEN_IDLE: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// One pool thread: take the best job, recognise it, reply; until the pool closes.
+/// What a pool thread does next.
+enum Next {
+    Job(Job),
+    /// Take runs of another thread's page (`PoolCrew`).
+    Help(Arc<Reading>),
+}
+
+/// One pool thread: take the best job, recognise it, reply; with no job, help another thread's
+/// page; until the pool closes.
 fn work(shared: &Shared, mut engines: impl Recognizer) {
     let _guard = ThreadGuard(shared);
     let mut released = false;
+    // Readings this thread could not help with (PP-OCR would not load): not offered again.
+    let mut declined: Vec<Weak<Reading>> = Vec::new();
     loop {
-        let job = {
+        let next = {
             let mut queue = shared.lock();
             loop {
                 if queue.closed {
                     return;
                 }
                 if let Some(job) = queue.jobs.pop() {
-                    break job;
+                    break Next::Job(job);
+                }
+                declined.retain(|reading| reading.strong_count() > 0);
+                let helpable = queue.offers.iter().find(|reading| {
+                    reading.has_more()
+                        && !declined
+                            .iter()
+                            .any(|d| std::ptr::eq(d.as_ptr(), Arc::as_ptr(reading)))
+                });
+                if let Some(reading) = helpable {
+                    break Next::Help(Arc::clone(reading));
                 }
                 let (next, waited) = shared
                     .ready
@@ -483,6 +554,25 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
                 }
             }
         };
+        let job = match next {
+            Next::Job(job) => job,
+            Next::Help(reading) => {
+                let stop = || {
+                    let queue = shared.lock();
+                    queue.closed || !queue.jobs.is_empty()
+                };
+                // A panic mid-run fails the helped page (its `Run` says so), not this thread.
+                match catch_unwind(AssertUnwindSafe(|| engines.help(&reading, &stop))) {
+                    Ok(Some(runs)) => {
+                        // Helping may have loaded an engine: release it again when idle.
+                        released = false;
+                        tracing::trace!(runs, "helped another thread's page");
+                    }
+                    Ok(None) | Err(_) => declined.push(Arc::downgrade(&reading)),
+                }
+                continue;
+            }
+        };
         released = false;
         if job.reply.is_abandoned() {
             continue;
@@ -493,7 +583,7 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
         let started = std::time::Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| match job.task {
             Task::Recognize(engine, effort) => engines
-                .recognize(engine, effort, image, languages)
+                .recognize(engine, effort, image, languages, &PoolCrew(shared))
                 .map(|page| Output::Page(Box::new(page))),
             Task::DetectOrientation => engines.detect_orientation(image).map(Output::Orientation),
         }))
@@ -620,6 +710,7 @@ mod tests {
             _effort: Effort,
             page: &PageImage,
             languages: &str,
+            _crew: &dyn Crew,
         ) -> Result<PageResult, OcrError> {
             assert_ne!(page.index, 13, "boom on page 13");
             Ok(PageResult {

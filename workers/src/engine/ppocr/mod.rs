@@ -61,10 +61,14 @@
 //! A 4000 × 6000 page costs no more than that plus its own image, since it is scaled to the bound
 //! while being converted. Everything runs on the calling thread (ONNX Runtime is given
 //! [`PpOcrConfig::intra_threads`] threads per model, 1 by default): call
-//! [`PpOcr::recognize`] from a worker thread, never from the async executor.
+//! [`PpOcr::recognize`] from a worker thread, never from the async executor. The one exception
+//! is step 5 under [`PpOcr::recognize_shared`]: a [`Crew`]'s idle threads (the pool's) may make
+//! some of the recogniser's runs with engines of their own, which changes nothing in the result
+//! ([`crew`]).
 
 mod classify;
 mod contours;
+mod crew;
 mod detect;
 mod geometry;
 mod layout;
@@ -81,6 +85,8 @@ use model::{Arena, Model};
 use pixels::Bgr;
 use recognise::{Dictionary, Head, Layout, Recognised};
 use std::path::PathBuf;
+
+pub use crew::{Crew, NoCrew, Reading};
 
 /// The `engine` name written into every result.
 pub const ENGINE_NAME: &str = "ppocr";
@@ -361,11 +367,22 @@ impl PpOcr {
         page: &PageImage,
         effort: Effort,
     ) -> Result<PageResult, PpOcrError> {
+        self.recognize_shared(page, effort, &NoCrew)
+    }
+
+    /// [`PpOcr::recognize_with`], sharing the recogniser's runs with whoever in `crew` is idle
+    /// ([`crew`]): the same result, sooner when a thread helps.
+    pub fn recognize_shared(
+        &self,
+        page: &PageImage,
+        effort: Effort,
+        crew: &dyn Crew,
+    ) -> Result<PageResult, PpOcrError> {
         let (width, height) = (page.image.width(), page.image.height());
         let lines = if width == 0 || height == 0 {
             Vec::new()
         } else {
-            self.read_lines(page, effort)?
+            self.read_lines(page, effort, crew)?
         };
         let blocks: Vec<Block> = layout::blocks(lines);
         Ok(PageResult::recognised(
@@ -380,7 +397,12 @@ impl PpOcr {
 
     /// Steps 1 to 6: the page's text lines, each with its words and its text height (the
     /// detection box's side across the text), in RapidOCR's order.
-    fn read_lines(&self, page: &PageImage, effort: Effort) -> Result<Vec<(Line, f64)>, PpOcrError> {
+    fn read_lines(
+        &self,
+        page: &PageImage,
+        effort: Effort,
+        crew: &dyn Crew,
+    ) -> Result<Vec<(Line, f64)>, PpOcrError> {
         let (page_width, page_height) = (page.image.width() as usize, page.image.height() as usize);
         let (width, height) = bounded_size(page_width, page_height);
         let image = Bgr::from_page(&page.image, width, height);
@@ -419,8 +441,9 @@ impl PpOcr {
         let (turned_half, recognised) = match effort {
             Effort::Full => {
                 let mut turned = classify::classify(&self.classifier, &mut crops)?;
-                let mut recognised = self.recognise(&crops, Layout::Batched)?;
-                self.check_turns(&crops, &mut turned, &mut recognised)?;
+                let reading = Reading::new(crops, Layout::Batched);
+                let mut recognised = reading.read(self, crew)?;
+                self.check_turns(reading.crops(), &mut turned, &mut recognised, crew)?;
                 (turned, recognised)
             }
             // A second opinion reads lines as they stand on the page, which is upright already:
@@ -429,10 +452,9 @@ impl PpOcr {
             // the corpus, and leaving them out moved its CER by 0.01 points.
             Effort::SecondOpinion => (
                 vec![false; crops.len()],
-                self.recognise(&crops, Layout::Alone)?,
+                Reading::new(crops, Layout::Alone).read(self, crew)?,
             ),
         };
-        drop(crops);
 
         let scale_x = page_width as f64 / width as f64;
         let scale_y = page_height as f64 / height as f64;
@@ -471,11 +493,6 @@ impl PpOcr {
             .collect())
     }
 
-    /// Step 5: the recogniser on `crops`, laid out as `layout` says.
-    fn recognise(&self, crops: &[Bgr], layout: Layout) -> Result<Vec<Recognised>, PpOcrError> {
-        recognise::recognise(&self.recogniser, &self.dictionary, self.head, crops, layout)
-    }
-
     /// Step 4½: every crop the classifier turned upside down is read the way it was found as
     /// well, and the reading with the higher score is kept (`turned` and `recognised` updated).
     ///
@@ -497,6 +514,7 @@ impl PpOcr {
         crops: &[Bgr],
         turned: &mut [bool],
         recognised: &mut [Recognised],
+        crew: &dyn Crew,
     ) -> Result<(), PpOcrError> {
         let count = turned.iter().filter(|&&t| t).count();
         let mixed = count as f64 >= MIXED_TURNS * crops.len() as f64;
@@ -505,7 +523,7 @@ impl PpOcr {
             return Ok(());
         }
         let other_way: Vec<Bgr> = indices.iter().map(|&i| crops[i].rotate_180()).collect();
-        let readings = self.recognise(&other_way, Layout::Batched)?;
+        let readings = Reading::new(other_way, Layout::Batched).read(self, crew)?;
         for (&index, reading) in indices.iter().zip(readings) {
             if reading.score > recognised[index].score {
                 recognised[index] = reading;

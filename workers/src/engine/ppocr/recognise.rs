@@ -91,8 +91,8 @@ pub(super) struct Character {
     pub probability: f32,
 }
 
-/// One recognised crop.
-#[derive(Debug, Clone, PartialEq)]
+/// One recognised crop (the default: nothing read).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(super) struct Recognised {
     /// The decoded string, as the model gave it.
     pub text: String,
@@ -127,82 +127,83 @@ pub(super) enum Head {
     QuantisedLogits { scale: f32 },
 }
 
-/// Recognises every crop, laid out as `layout` says; results in the crops' order.
-pub(super) fn recognise(
+/// The recogniser's runs for `crops` laid out as `layout` says: each run's crop indices, in
+/// the order RapidOCR makes them. Runs are independent of each other, so any thread with a
+/// loaded recogniser can make any of them and the result is the same ([`super::crew`]).
+pub(super) fn batches(crops: &[Bgr], layout: Layout) -> Vec<Vec<usize>> {
+    let (batch_size, _) = layout.batch_and_min_width();
+    order_by_aspect(crops)
+        .chunks(batch_size)
+        .map(<[usize]>::to_vec)
+        .collect()
+}
+
+/// One run of the recogniser: the crops of `batch` (indices into `crops`) in one input,
+/// padded as `layout` says. Returns each crop's index with its reading.
+pub(super) fn recognise_batch(
     model: &Model,
     dictionary: &Dictionary,
     head: Head,
     crops: &[Bgr],
+    batch: &[usize],
     layout: Layout,
-) -> Result<Vec<Recognised>, PpOcrError> {
-    let (batch_size, min_width) = layout.batch_and_min_width();
-    let mut results: Vec<Option<Recognised>> = vec![None; crops.len()];
-    for batch in order_by_aspect(crops).chunks(batch_size) {
-        let ratios: Vec<f64> = batch
-            .iter()
-            .map(|&i| crops[i].width as f64 / crops[i].height.max(1) as f64)
-            .collect();
-        let max_ratio = ratios
-            .iter()
-            .copied()
-            .fold(min_width as f64 / HEIGHT as f64, f64::max);
-        let width = (HEIGHT as f64 * max_ratio) as usize;
-        let plane = HEIGHT * width;
-        let mut tensor = vec![0f32; batch.len() * 3 * plane];
-        for (slot, (&index, &ratio)) in batch.iter().zip(&ratios).enumerate() {
-            let wanted = (HEIGHT as f64 * ratio).ceil();
-            let resized_width = if wanted > width as f64 {
-                width
-            } else {
-                (wanted as usize).max(1)
-            };
-            let resized = crops[index].resize(resized_width, HEIGHT);
-            resized.write_chw(&mut tensor[slot * 3 * plane..(slot + 1) * 3 * plane], width);
+) -> Result<Vec<(usize, Recognised)>, PpOcrError> {
+    let (_, min_width) = layout.batch_and_min_width();
+    let ratios: Vec<f64> = batch
+        .iter()
+        .map(|&i| crops[i].width as f64 / crops[i].height.max(1) as f64)
+        .collect();
+    let max_ratio = ratios
+        .iter()
+        .copied()
+        .fold(min_width as f64 / HEIGHT as f64, f64::max);
+    let width = (HEIGHT as f64 * max_ratio) as usize;
+    let plane = HEIGHT * width;
+    let mut tensor = vec![0f32; batch.len() * 3 * plane];
+    for (slot, (&index, &ratio)) in batch.iter().zip(&ratios).enumerate() {
+        let wanted = (HEIGHT as f64 * ratio).ceil();
+        let resized_width = if wanted > width as f64 {
+            width
+        } else {
+            (wanted as usize).max(1)
+        };
+        let resized = crops[index].resize(resized_width, HEIGHT);
+        resized.write_chw(&mut tensor[slot * 3 * plane..(slot + 1) * 3 * plane], width);
+    }
+    let (shape, output) = model.run_output([batch.len(), 3, HEIGHT, width], &tensor)?;
+    if shape.len() != 3 || shape[0] != batch.len() {
+        return Err(PpOcrError::Inference {
+            model: model.name.clone(),
+            detail: format!("unexpected recogniser output shape {shape:?}"),
+        });
+    }
+    let (steps, classes) = (shape[1], shape[2]);
+    if classes != dictionary.len() {
+        return Err(PpOcrError::DictionaryMismatch {
+            entries: dictionary.len(),
+            classes,
+        });
+    }
+    let best = match (head, &output) {
+        (Head::Probabilities, Output::Float(values)) => most_likely(values, classes),
+        (Head::QuantisedLogits { scale }, Output::Byte(values)) => {
+            most_likely_quantised(values, classes, scale)
         }
-        let (shape, output) = model.run_output([batch.len(), 3, HEIGHT, width], &tensor)?;
-        if shape.len() != 3 || shape[0] != batch.len() {
+        _ => {
             return Err(PpOcrError::Inference {
                 model: model.name.clone(),
-                detail: format!("unexpected recogniser output shape {shape:?}"),
-            });
-        }
-        let (steps, classes) = (shape[1], shape[2]);
-        if classes != dictionary.len() {
-            return Err(PpOcrError::DictionaryMismatch {
-                entries: dictionary.len(),
-                classes,
-            });
-        }
-        let best = match (head, &output) {
-            (Head::Probabilities, Output::Float(values)) => most_likely(values, classes),
-            (Head::QuantisedLogits { scale }, Output::Byte(values)) => {
-                most_likely_quantised(values, classes, scale)
-            }
-            _ => {
-                return Err(PpOcrError::Inference {
-                    model: model.name.clone(),
-                    detail: format!("expected {head:?}, the output is {}", output.kind()),
-                })
-            }
-        };
-        for (slot, (&index, &ratio)) in batch.iter().zip(&ratios).enumerate() {
-            let covered = steps as f64 * ratio / max_ratio;
-            results[index] = Some(decode(
-                &best[slot * steps..(slot + 1) * steps],
-                dictionary,
-                covered,
-            ));
-        }
-    }
-    Ok(results
-        .into_iter()
-        .map(|r| {
-            r.unwrap_or(Recognised {
-                text: String::new(),
-                score: 0.0,
-                characters: Vec::new(),
-                covered_steps: 0.0,
+                detail: format!("expected {head:?}, the output is {}", output.kind()),
             })
+        }
+    };
+    Ok(batch
+        .iter()
+        .zip(&ratios)
+        .enumerate()
+        .map(|(slot, (&index, &ratio))| {
+            let covered = steps as f64 * ratio / max_ratio;
+            let reading = decode(&best[slot * steps..(slot + 1) * steps], dictionary, covered);
+            (index, reading)
         })
         .collect())
 }
