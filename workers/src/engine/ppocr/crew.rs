@@ -115,18 +115,13 @@ impl Reading {
         engine: &PpOcr,
         crew: &dyn Crew,
     ) -> Result<Vec<Recognised>, PpOcrError> {
-        let shared = self.runs.len() > 1;
-        if shared {
-            crew.offer(self);
-        }
-        let mut own = 0;
+        let mut offer = (self.runs.len() > 1).then(|| Offer::new(self, crew));
         while self.run_next(engine) {
-            own += 1;
+            if let Some(offer) = offer.as_mut() {
+                offer.own += 1;
+            }
         }
-        if shared {
-            let taken = self.lock().next;
-            crew.withdraw(self, taken.saturating_sub(own));
-        }
+        drop(offer);
         let mut progress = self.lock();
         while progress.running > 0 {
             progress = self
@@ -179,6 +174,34 @@ impl Reading {
     fn lock(&self) -> MutexGuard<'_, Progress> {
         // Progress is consistent between statements; a panicking run is accounted by `Run`.
         self.progress.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A reading offered to a crew: withdrawn when dropped, also when the page's thread unwinds,
+/// so the crew never keeps a reading (and its crops) that nobody will finish.
+struct Offer<'a> {
+    reading: &'a Arc<Reading>,
+    crew: &'a dyn Crew,
+    /// Runs the page's own thread made.
+    own: usize,
+}
+
+impl<'a> Offer<'a> {
+    fn new(reading: &'a Arc<Reading>, crew: &'a dyn Crew) -> Offer<'a> {
+        crew.offer(reading);
+        Offer {
+            reading,
+            crew,
+            own: 0,
+        }
+    }
+}
+
+impl Drop for Offer<'_> {
+    fn drop(&mut self) {
+        let taken = self.reading.lock().next;
+        self.crew
+            .withdraw(self.reading, taken.saturating_sub(self.own));
     }
 }
 
