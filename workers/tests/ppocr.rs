@@ -550,10 +550,20 @@ fn an_idle_pool_thread_helps_with_a_page() {
         (a.join().unwrap(), b.join().unwrap())
     });
     assert_eq!(a, b);
-    let before = pool.helped_runs();
-    let alone = read();
-    let helped = pool.helped_runs() - before;
-    assert!(helped >= 1, "no thread helped");
+    // The idle thread is woken when the page is offered; it is given three pages to wake in
+    // time on a busy machine.
+    let mut helped = 0;
+    let mut alone = None;
+    for _ in 0..3 {
+        let before = pool.helped_runs();
+        alone = Some(read());
+        helped = pool.helped_runs() - before;
+        if helped > 0 {
+            break;
+        }
+    }
+    assert!(helped >= 1, "no thread helped with any of three pages");
+    let alone = alone.expect("read above");
     let expected = engine()
         .recognize_with(&page, Effort::SecondOpinion)
         .expect("the engine alone");

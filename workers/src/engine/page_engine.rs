@@ -124,9 +124,12 @@ impl PpOcrEngine {
 
     /// Makes runs of another thread's `reading` while `stop` allows, and says how many; `None`
     /// when PP-OCR cannot be loaded on this thread. A thread that has not read a page with
-    /// PP-OCR yet loads it first: that takes a fraction of a page's recognition, and the thread
-    /// keeps it for the pages it reads itself.
+    /// PP-OCR yet loads it first, unless `stop` or the reading say there is no point: loading
+    /// takes a fraction of a page's recognition, and the thread keeps it for its own pages.
     pub(crate) fn help(&mut self, reading: &Reading, stop: &dyn Fn() -> bool) -> Option<usize> {
+        if self.loaded.is_none() && (stop() || !reading.has_more()) {
+            return Some(0);
+        }
         let engine = self.loaded().ok()?;
         Some(reading.help(engine, stop))
     }

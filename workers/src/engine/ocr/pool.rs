@@ -22,7 +22,7 @@ use std::{
     path::Path,
     sync::{
         atomic::{AtomicU64, Ordering as AtomicOrdering},
-        mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak,
+        mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError,
     },
     thread::JoinHandle,
 };
@@ -406,7 +406,9 @@ struct PoolCrew<'a>(&'a Shared);
 impl Crew for PoolCrew<'_> {
     fn offer(&self, reading: &Arc<Reading>) {
         self.0.lock().offers.push(Arc::clone(reading));
-        self.0.ready.notify_all();
+        // One sleeping thread is woken, not all: on a many-core server every idle thread would
+        // load PP-OCR at once for one page. Threads that finish a job find the offer anyway.
+        self.0.ready.notify_one();
     }
     fn withdraw(&self, reading: &Arc<Reading>, helped: usize) {
         self.0
@@ -519,8 +521,8 @@ enum Next {
 fn work(shared: &Shared, mut engines: impl Recognizer) {
     let _guard = ThreadGuard(shared);
     let mut released = false;
-    // Readings this thread could not help with (PP-OCR would not load): not offered again.
-    let mut declined: Vec<Weak<Reading>> = Vec::new();
+    // Cleared when helping failed (PP-OCR would not load on this thread): it only reads pages.
+    let mut helps = true;
     loop {
         let next = {
             let mut queue = shared.lock();
@@ -531,14 +533,8 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
                 if let Some(job) = queue.jobs.pop() {
                     break Next::Job(job);
                 }
-                declined.retain(|reading| reading.strong_count() > 0);
-                let helpable = queue.offers.iter().find(|reading| {
-                    reading.has_more()
-                        && !declined
-                            .iter()
-                            .any(|d| std::ptr::eq(d.as_ptr(), Arc::as_ptr(reading)))
-                });
-                if let Some(reading) = helpable {
+                let helpable = queue.offers.iter().find(|reading| reading.has_more());
+                if let Some(reading) = helpable.filter(|_| helps) {
                     break Next::Help(Arc::clone(reading));
                 }
                 let (next, waited) = shared
@@ -562,13 +558,17 @@ fn work(shared: &Shared, mut engines: impl Recognizer) {
                     queue.closed || !queue.jobs.is_empty()
                 };
                 // A panic mid-run fails the helped page (its `Run` says so), not this thread.
-                match catch_unwind(AssertUnwindSafe(|| engines.help(&reading, &stop))) {
-                    Ok(Some(runs)) => {
-                        // Helping may have loaded an engine: release it again when idle.
-                        released = false;
-                        tracing::trace!(runs, "helped another thread's page");
+                let helped = catch_unwind(AssertUnwindSafe(|| engines.help(&reading, &stop)));
+                // Helping may have loaded an engine: release it again when idle.
+                released = false;
+                match helped {
+                    Ok(Some(runs)) => tracing::trace!(runs, "helped another thread's page"),
+                    Ok(None) | Err(_) => {
+                        tracing::warn!(
+                            "an ocr thread could not help with a page; it stops helping"
+                        );
+                        helps = false;
                     }
-                    Ok(None) | Err(_) => declined.push(Arc::downgrade(&reading)),
                 }
                 continue;
             }
