@@ -87,7 +87,7 @@ impl FromStr for EngineChoice {
 /// pages, 2 threads, the same runs). `auto` reads the corpus at 4.67% CER (4.68% with
 /// full-effort second opinions) at 0.57–0.64× Tesseract-only's pages/s (fourteen runs, a mean
 /// of 0.61×; 0.50× with full-effort second opinions); on a 2-core Xeon with AVX-512, at
-/// 0.66–0.70× (nine runs).
+/// 0.66–0.70× (ten runs).
 ///
 /// So `auto` asks for its second readings with [`Effort::SecondOpinion`], and `engine=ppocr` is
 /// read at [`Effort::Full`], as RapidOCR reads it: the per-page movement is more than its
